@@ -1,7 +1,30 @@
 import type { Command } from 'commander';
+import { registerPatchesApply } from './apply.js';
+import { registerPatchesCheck } from './check.js';
+import { registerPatchesExport } from './export.js';
 
 /** `iofs patches …`: one file per verb beside this one. */
 export function registerPatches(program: Command): Command {
-  const group = program.command('patches').description('(not implemented yet)');
+  const group = program
+    .command('patches')
+    .description('the kernel patch series in kernel-patches/<base>/: apply it to a tree, export it back, checkpatch it')
+    .addHelpText(
+      'after',
+      `
+Format of kernel-patches/<base>/:
+  series                    patch file names in apply order, one per line, # comments allowed
+  0000-cover-letter.patch   the hand-written cover letter: not in series, never overwritten
+  0001-….patch …            git format-patch output (--zero-commit, base-commit: trailer)
+
+The developer's loop:
+  iofs patches apply --base 6.12          # series onto <cache>/trees/6.12 (git am -3)
+  $EDITOR .cache/trees/6.12/init/…        # edit, git commit --amend / rebase -i as usual
+  iofs kernel build --base 6.12           # incremental rebuild of the tree as it stands
+  iofs patches export --base 6.12         # commits back into kernel-patches/6.12/
+  iofs patches check --base 6.12          # checkpatch.pl --strict on each patch`,
+    );
+  registerPatchesApply(group);
+  registerPatchesExport(group);
+  registerPatchesCheck(group);
   return group;
 }

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { buildKernel, defaultFragments } from '../../kernel/index.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+export function registerKernelBuild(group: Command): void {
+  group
+    .command('build')
+    .description(
+      'configure (tinyconfig + fragments, checked) and build a kernel out of tree; prints the bzImage path\n' +
+        'as the last line of stdout',
+    )
+    .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
+    .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order (default: ${defaultFragments.join(' ')})`, collect, [])
+    .option('--no-patches', 'build the pristine base (a git worktree at the base tag), without the series')
+    .option('--tree <path>', 'build your own kernel git checkout as it stands instead of the prepared tree')
+    .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('-j, --jobs <n>', 'make -j (default: the CPU count)', (v) => Number.parseInt(v, 10))
+    .addHelpText(
+      'after',
+      `
+Source variants:
+  patched (default)  the prepared tree <cache>/trees/<base> as it stands: edit it, rebuild.
+                     If it is still exactly at the base tag, the series in kernel-patches/<base>/ is
+                     applied first (iofs patches apply).
+  --no-patches       the pristine base, in its own worktree <cache>/trees/<base>-pristine.
+  --tree PATH        your own checkout, as it stands.
+The build directory <cache>/builds/<base>-<variant>-<config hash> is reused, so rebuilds are
+incremental; it is reconfigured only when the fragments change. Every symbol a fragment sets
+is checked after olddefconfig: if Kconfig dropped one, the build stops (exit 2) naming it.
+Artifacts and timings: <builddir>/iofs-build.json; full log: <builddir>/build.log.
+
+Examples:
+  iofs kernel build --base 6.12
+  iofs kernel build --base 6.12 --no-patches
+  iofs kernel build --base 6.12 --config guest erofs initrd-erofs
+  qemu-system-x86_64 -kernel "$(iofs kernel build --base 6.12 | tail -1)" …`,
+    )
+    .action(async (opts: { base: string; config: string[]; patches: boolean; tree?: string; cache?: string; jobs?: number }) => {
+      const result = await buildKernel({
+        base: opts.base,
+        fragments: opts.config,
+        withPatches: opts.patches,
+        ...(opts.tree ? { tree: opts.tree } : {}),
+        ...(opts.cache ? { cache: opts.cache } : {}),
+        ...(opts.jobs ? { jobs: opts.jobs } : {}),
+      });
+      process.stderr.write(`kernel ${result.kernelRelease}; metadata ${result.metadataPath}\n`);
+      process.stdout.write(`${result.bzImage}\n`);
+    });
+}

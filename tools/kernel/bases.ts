@@ -1,0 +1,111 @@
+/**
+ * Kernel bases are data: kernel-patches/bases.json names each base the series
+ * is maintained on, with its version and where its source comes from.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../common/errors.js';
+import { kernelPatchesDir } from '../common/paths.js';
+
+export interface KernelBase {
+  /** The key in bases.json, e.g. "6.12": what `--base` takes. */
+  name: string;
+  /** Full upstream version of the tarball, e.g. "6.12.117". */
+  version: string;
+  /** Debian package that installs `tarball` (named when it is missing). */
+  debianPackage: string;
+  /** Absolute path of the source tarball. */
+  tarball: string;
+  /** The single top-level directory inside the tarball. */
+  topDir: string;
+  /** Directory of the series for this base, relative to kernel-patches/. */
+  patches: string;
+}
+
+export const defaultBasesFile = path.join(kernelPatchesDir, 'bases.json');
+
+const fields = ['version', 'debianPackage', 'tarball', 'topDir', 'patches'] as const;
+
+/** The git tag marking the pristine base commit in a prepared tree. */
+export function baseTag(base: Pick<KernelBase, 'name'>): string {
+  return `base-${base.name}`;
+}
+
+/** Absolute path of a base's series directory (kernel-patches/<patches>). */
+export function patchesDir(base: KernelBase, root = kernelPatchesDir): string {
+  return path.resolve(root, base.patches);
+}
+
+/**
+ * Validate the parsed content of bases.json. Pure: `file` only names the
+ * source in error messages.
+ */
+export function parseBases(data: unknown, file = 'bases.json'): Map<string, KernelBase> {
+  const fail = (what: string): never => {
+    throw new InputError(`${file}: ${what}`, {
+      hint: 'each entry of "bases" needs string fields: ' + fields.join(', '),
+    });
+  };
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('expected a JSON object');
+  const bases = (data as Record<string, unknown>).bases;
+  if (typeof bases !== 'object' || bases === null || Array.isArray(bases)) fail('missing object "bases"');
+  const out = new Map<string, KernelBase>();
+  for (const [name, entry] of Object.entries(bases as Record<string, unknown>)) {
+    if (!/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(name)) {
+      fail(`base name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (it names a directory and a git tag)`);
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`bases.${name}: expected an object`);
+    const e = entry as Record<string, unknown>;
+    for (const f of fields) {
+      if (typeof e[f] !== 'string' || (e[f] as string).length === 0) {
+        fail(`bases.${name}.${f}: missing or not a non-empty string`);
+      }
+    }
+    const unknown = Object.keys(e).filter((k) => !(fields as readonly string[]).includes(k) && !k.startsWith('$'));
+    if (unknown.length > 0) fail(`bases.${name}: unknown field(s) ${unknown.join(', ')} (valid: ${fields.join(', ')})`);
+    const base: KernelBase = {
+      name,
+      version: e.version as string,
+      debianPackage: e.debianPackage as string,
+      tarball: e.tarball as string,
+      topDir: e.topDir as string,
+      patches: e.patches as string,
+    };
+    if (!/^\d+\.\d+(\.\d+)?/.test(base.version)) fail(`bases.${name}.version: ${JSON.stringify(base.version)} is not a kernel version like 6.12.117`);
+    if (!path.isAbsolute(base.tarball)) fail(`bases.${name}.tarball: must be an absolute path, got ${base.tarball}`);
+    if (base.topDir.includes('/') || base.topDir === '..' || base.topDir === '.') fail(`bases.${name}.topDir: must be a single directory name`);
+    if (path.isAbsolute(base.patches) || base.patches.split('/').includes('..')) fail(`bases.${name}.patches: must be a directory inside kernel-patches/`);
+    out.set(name, base);
+  }
+  if (out.size === 0) fail('"bases" is empty');
+  return out;
+}
+
+/** Read and validate bases.json (default kernel-patches/bases.json). */
+export async function loadBases(file = defaultBasesFile): Promise<Map<string, KernelBase>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: invalid JSON: ${(err as Error).message}`);
+  }
+  return parseBases(data, file);
+}
+
+/** Look up one base by name; the error lists the valid names. */
+export async function getBase(name: string, file = defaultBasesFile): Promise<KernelBase> {
+  const bases = await loadBases(file);
+  const base = bases.get(name);
+  if (!base) {
+    throw new InputError(`unknown base ${JSON.stringify(name)} (valid: ${[...bases.keys()].join(', ')})`, {
+      hint: `bases are defined in ${file}`,
+    });
+  }
+  return base;
+}

@@ -1,0 +1,351 @@
+/**
+ * `iofs kernel build`: configure a kernel tree from fragments and build it
+ * out of tree (O=) with make, incrementally.
+ *
+ * Build directory: <cache>/builds/<base>-<variant>[-<tree id>]-<config hash>.
+ * Keyed by base, source variant and the fragments' content, NOT by the
+ * series: the developer's loop edits the tree and rebuilds in the same O=
+ * directory; the series hash is recorded in iofs-build.json instead.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { writeFileAtomic } from '../common/atomic.js';
+import { InfraError, InputError } from '../common/errors.js';
+import { log, progress } from '../common/log.js';
+import { cacheDir } from '../common/paths.js';
+import { getBase, patchesDir, type KernelBase } from './bases.js';
+import {
+  configHash,
+  findDroppedSymbols,
+  formatDropped,
+  fragmentLabel,
+  parseConfigFragment,
+  parseDotConfig,
+  resolveFragment,
+  type DroppedSymbol,
+  type Fragment,
+} from './config.js';
+import { git } from './git.js';
+import { lockPathFor, withLock } from './lock.js';
+import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
+import { applySeries } from '../patches/apply.js';
+import { readSeries, seriesHash } from '../patches/series.js';
+
+export const defaultFragments = ['guest', 'erofs'];
+
+export type SourceVariant = 'pristine' | 'patched' | 'tree';
+
+export interface BuildRequest {
+  /** Base name from kernel-patches/bases.json, e.g. "6.12". */
+  base: string;
+  /** A developer's own kernel git checkout instead of the prepared tree. */
+  tree?: string;
+  /** Config fragment names (kernel-patches/configs/<name>.config) or paths. Empty: guest + erofs. */
+  fragments: string[];
+  /** false: build the pristine base, without the series. */
+  withPatches: boolean;
+  /** Cache root (default IOFS_CACHE or <repo>/.cache). */
+  cache?: string;
+  /** make -j (default os.availableParallelism()). */
+  jobs?: number;
+  /** Make targets (default: the default target, bzImage and modules if enabled). */
+  targets?: string[];
+}
+
+export interface BuildResult {
+  bzImage: string;
+  buildDir: string;
+  /** JSON metadata file written next to the build (base, versions, hashes, durations). */
+  metadataPath: string;
+  /** `make kernelrelease`, what `uname -r` prints in the guest. */
+  kernelRelease: string;
+}
+
+export interface BuildMetadata {
+  base: string;
+  baseVersion: string;
+  variant: SourceVariant;
+  tree: { path: string; head: string; baseRef: string; baseCommit: string; commitsOnBase: number; dirty: boolean };
+  /** KCIDB patchset hash of kernel-patches/<base>/series ("" for none / pristine). */
+  seriesHash: string;
+  fragments: { name: string; path: string; sha256: string }[];
+  configHash: string;
+  kernelRelease: string;
+  ccache: boolean;
+  jobs: number;
+  reconfigured: boolean;
+  durations: { configSeconds: number; buildSeconds: number };
+  artifacts: {
+    bzImage: { path: string; bytes: number };
+    vmlinux: { path: string; bytes: number };
+    config: string;
+    buildLog: string;
+  };
+  finishedAt: string;
+}
+
+/** Where a build of this source and config lives. Pure. */
+export function planBuildDir(opts: {
+  cache: string;
+  base: string;
+  variant: SourceVariant;
+  treePath: string;
+  configHash: string;
+}): string {
+  const treeId = opts.variant === 'tree' ? `-${createHash('sha256').update(path.resolve(opts.treePath)).digest('hex').slice(0, 8)}` : '';
+  return path.join(opts.cache, 'builds', `${opts.base}-${opts.variant}${treeId}-${opts.configHash.slice(0, 12)}`);
+}
+
+/** The first compiler/make errors of a build log, with a little context. Pure. */
+export function firstErrors(logText: string, max = 3, context = 3): string {
+  const lines = logText.split('\n');
+  const picked = new Set<number>();
+  let found = 0;
+  for (let i = 0; i < lines.length && found < max; i++) {
+    if (/(\berror:|\bError \d+|undefined reference to|\*\*\*)/.test(lines[i] as string)) {
+      found++;
+      for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) picked.add(j);
+    }
+  }
+  let prev = -2;
+  const out: string[] = [];
+  for (const i of [...picked].sort((a, b) => a - b)) {
+    if (i !== prev + 1 && out.length > 0) out.push('  ...');
+    out.push(`  ${lines[i]}`);
+    prev = i;
+  }
+  return out.join('\n');
+}
+
+interface MakeEnv {
+  tree: string;
+  buildDir: string;
+  cc: string[];
+  env: Record<string, string>;
+  jobs: number;
+}
+
+/**
+ * The caller's environment minus what would silently redirect Kconfig
+ * (KCONFIG_CONFIG moves .config, CONFIG_ renames every symbol).
+ */
+function makeEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== 'KCONFIG_CONFIG' && k !== 'CONFIG_') env[k] = v;
+  }
+  return { ...env, KBUILD_BUILD_USER: 'iofs', KBUILD_BUILD_HOST: 'iofs' };
+}
+
+async function hasCcache(): Promise<boolean> {
+  const r = await execa('ccache', ['--version'], { reject: false }).catch(() => undefined);
+  return r?.exitCode === 0;
+}
+
+/** Run make with O=, appending to build.log; returns nothing, throws with the first errors. */
+async function runMake(m: MakeEnv, args: string[], logFile: string, label: string): Promise<void> {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  out.write(`\n### ${new Date().toISOString()} make ${args.join(' ')}\n`);
+  const p = progress(label);
+  const proc = execa('nice', ['-n', '10', 'make', '-C', m.tree, `O=${m.buildDir}`, `-j${m.jobs}`, ...m.cc, ...args], {
+    env: m.env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+    buffer: false,
+  });
+  let rest = '';
+  proc.all?.on('data', (chunk: Buffer) => {
+    out.write(chunk);
+    const parts = (rest + chunk.toString('utf8')).split('\n');
+    rest = parts.pop() ?? '';
+    for (const l of parts) {
+      const mm = /^\s+([A-Z0-9_]+)\s+(\S+)/.exec(l);
+      if (mm) p.update(`${mm[1]} ${mm[2]}`);
+    }
+  });
+  const r = await proc;
+  await new Promise<void>((resolve) => out.end(resolve));
+  if (r.exitCode !== 0) {
+    const text = await fs.readFile(logFile, 'utf8');
+    const marker = text.lastIndexOf('\n### ');
+    const errors = firstErrors(text.slice(marker >= 0 ? marker : 0));
+    throw new InfraError(`make ${args.join(' ')} failed in ${m.buildDir} (exit ${r.exitCode})\n${errors}\nfull log: ${logFile}`);
+  }
+  p.done();
+}
+
+interface ConfigStamp {
+  configHash: string;
+  fragments: string[];
+}
+
+/**
+ * tinyconfig, then the fragments merged with the tree's own
+ * scripts/kconfig/merge_config.sh -m, then olddefconfig.
+ */
+async function configure(m: MakeEnv, fragments: Fragment[], logFile: string): Promise<void> {
+  await runMake(m, ['tinyconfig'], logFile, 'config: tinyconfig');
+  const dotConfig = path.join(m.buildDir, '.config');
+  const r = await execa(
+    path.join(m.tree, 'scripts', 'kconfig', 'merge_config.sh'),
+    ['-m', '-O', m.buildDir, dotConfig, ...fragments.map((f) => f.path)],
+    { cwd: m.tree, env: m.env, extendEnv: false, reject: false, all: true },
+  );
+  await fs.appendFile(logFile, `\n### merge_config.sh\n${String(r.all ?? '')}\n`);
+  if (r.exitCode !== 0) throw new InfraError(`merge_config.sh failed (exit ${r.exitCode}); see ${logFile}\n${String(r.all ?? '').slice(-2000)}`);
+  await runMake(m, ['olddefconfig'], logFile, 'config: olddefconfig');
+}
+
+async function checkConfig(buildDir: string, fragments: Fragment[]): Promise<DroppedSymbol[]> {
+  const text = await fs.readFile(path.join(buildDir, '.config'), 'utf8').catch(() => '');
+  const requests = fragments.flatMap((f) => parseConfigFragment(f.content, fragmentLabel(f)));
+  return findDroppedSymbols(requests, parseDotConfig(text));
+}
+
+/** Where each dropped symbol is defined (git grep for `config FOO` in Kconfig files), for the hint. */
+async function locateSymbols(tree: string, symbols: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of symbols.slice(0, 20)) {
+    const r = await execa('git', ['grep', '-n', '-E', `^\\s*(menu)?config ${s}\\s*$`, '--', '*Kconfig*'], {
+      cwd: tree,
+      reject: false,
+    });
+    const hit = String(r.stdout).split('\n').find(Boolean);
+    if (!hit) {
+      out.set(s, 'no Kconfig in this tree defines it (misspelt, or only in a patched tree?)');
+      continue;
+    }
+    const [file, line] = hit.split(':');
+    const kconfig = await fs.readFile(path.join(tree, file as string), 'utf8');
+    const after = kconfig.split('\n').slice(Number(line), Number(line) + 25);
+    const end = after.findIndex((l) => /^\s*(config|menuconfig|endmenu|menu|choice|endchoice|if|endif|source)\b/.test(l));
+    const deps = (end >= 0 ? after.slice(0, end) : after)
+      .filter((l) => /^\s*(depends on|select|visible if)\b/.test(l) || /^\s*depends on/.test(l))
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('depends on'));
+    out.set(s, `defined in ${file}:${line}${deps.length ? ` (${deps.join('; ')})` : ''}`);
+  }
+  return out;
+}
+
+async function resolveSource(
+  base: KernelBase,
+  req: BuildRequest,
+  cache: string,
+): Promise<{ tree: KernelTree; variant: SourceVariant; seriesHash: string }> {
+  const series = await readSeries(patchesDir(base));
+  const hash = await seriesHash(series.files);
+  if (req.tree) {
+    if (!req.withPatches) log.warn('--no-patches has no effect with --tree: the tree is built as it stands');
+    return { tree: await externalTree(base, req.tree), variant: 'tree', seriesHash: hash };
+  }
+  const prepared = await prepareTree(base, { cache });
+  if (!req.withPatches) return { tree: await pristineTree(prepared, { cache }), variant: 'pristine', seriesHash: '' };
+  // The prepared tree as it stands; if it is still exactly the base, apply the series first.
+  await withLock(lockPathFor(cache, 'tree', prepared.path), `kernel tree ${prepared.path}`, async () => {
+    const head = await git(prepared.path, ['rev-parse', 'HEAD']);
+    if (head === prepared.baseCommit && series.files.length > 0) {
+      log.step(`${prepared.path} is at ${prepared.baseRef}: applying the ${series.files.length}-patch series from ${series.dir}`);
+      await applySeries(prepared, series.dir);
+    }
+  });
+  return { tree: prepared, variant: 'patched', seriesHash: hash };
+}
+
+export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
+  const cache = path.resolve(req.cache ?? cacheDir());
+  const base = await getBase(req.base);
+  const fragmentNames = req.fragments.length > 0 ? req.fragments : defaultFragments;
+  const fragments: Fragment[] = [];
+  for (const f of fragmentNames) fragments.push(await resolveFragment(f));
+  const cfgHash = configHash(fragments);
+  const { tree, variant, seriesHash: sHash } = await resolveSource(base, req, cache);
+  const buildDir = planBuildDir({ cache, base: base.name, variant, treePath: tree.path, configHash: cfgHash });
+  const jobs = req.jobs ?? os.availableParallelism();
+
+  return withLock(lockPathFor(cache, 'build', buildDir), `build directory ${buildDir}`, async () => {
+    await fs.mkdir(buildDir, { recursive: true });
+    const logFile = path.join(buildDir, 'build.log');
+    await fs.writeFile(logFile, `# iofs kernel build: ${tree.path} (${variant}) with ${fragmentNames.join(', ')}\n`);
+    const ccache = await hasCcache();
+    const env = makeEnv();
+    if (ccache) {
+      // One object cache for every tree and build dir of this workspace; paths
+      // under the cache are made relative so identical sources hit across dirs.
+      Object.assign(env, { CCACHE_DIR: path.join(cache, 'ccache'), CCACHE_BASEDIR: cache, CCACHE_NOHASHDIR: '1' });
+    }
+    const m: MakeEnv = { tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs };
+
+    const stampFile = path.join(buildDir, 'iofs-config.json');
+    const stamp = (await fs
+      .readFile(stampFile, 'utf8')
+      .then((t) => JSON.parse(t) as ConfigStamp)
+      .catch(() => undefined));
+    const t0 = Date.now();
+    let reconfigured = false;
+    let dropped = existsSync(path.join(buildDir, '.config')) && stamp?.configHash === cfgHash ? await checkConfig(buildDir, fragments) : undefined;
+    if (dropped === undefined || dropped.length > 0) {
+      // New or changed fragments, no .config, or a tree whose Kconfig changed (a series applied): configure.
+      log.step(`configuring ${buildDir}: tinyconfig + ${fragments.map(fragmentLabel).join(' + ')}`);
+      await fs.rm(stampFile, { force: true });
+      await configure(m, fragments, logFile);
+      reconfigured = true;
+      dropped = await checkConfig(buildDir, fragments);
+      if (dropped.length > 0) {
+        const where = await locateSymbols(tree.path, dropped.map((d) => d.request.symbol));
+        throw new InputError(
+          `Kconfig dropped ${dropped.length} symbol(s) the config fragments asked for (${tree.path}):\n${formatDropped(dropped, where)}`,
+          {
+            hint: `usually a missing dependency: add it to the fragment; inspect with \`make -C ${tree.path} O=${buildDir} menuconfig\` (press / and type the symbol). Nothing was compiled.`,
+          },
+        );
+      }
+      await writeFileAtomic(stampFile, JSON.stringify({ configHash: cfgHash, fragments: fragmentNames } satisfies ConfigStamp, null, 2) + '\n');
+    }
+    const configSeconds = (Date.now() - t0) / 1000;
+
+    const t1 = Date.now();
+    log.step(`building ${tree.path} in ${buildDir} (-j${jobs}${ccache ? ', ccache' : ''})`);
+    await runMake(m, req.targets ?? [], logFile, `build ${base.name} ${variant}`);
+    const buildSeconds = (Date.now() - t1) / 1000;
+
+    const kr = await execa('make', ['-s', '-C', tree.path, `O=${buildDir}`, 'kernelrelease'], { env, extendEnv: false, reject: false });
+    const kernelRelease = String(kr.stdout).trim().split('\n').pop() ?? '';
+    if (kr.exitCode !== 0 || !kernelRelease) throw new InfraError(`make kernelrelease failed in ${buildDir}: ${String(kr.stderr)}`);
+    const bzImage = path.join(buildDir, 'arch', 'x86', 'boot', 'bzImage');
+    const vmlinux = path.join(buildDir, 'vmlinux');
+    const [bzStat, vmStat] = await Promise.all([fs.stat(bzImage).catch(() => undefined), fs.stat(vmlinux).catch(() => undefined)]);
+    if (!bzStat) throw new InfraError(`make succeeded but ${bzImage} does not exist; see ${logFile}`);
+    const head = await git(tree.path, ['rev-parse', 'HEAD']);
+    const commitsOnBase = Number(await git(tree.path, ['rev-list', '--count', `${tree.baseCommit}..HEAD`]).catch(() => '0'));
+    const dirty = (await git(tree.path, ['status', '--porcelain', '--untracked-files=no'])).trim().length > 0;
+    const metadata: BuildMetadata = {
+      base: base.name,
+      baseVersion: base.version,
+      variant,
+      tree: { path: tree.path, head, baseRef: tree.baseRef, baseCommit: tree.baseCommit, commitsOnBase, dirty },
+      seriesHash: sHash,
+      fragments: fragments.map((f) => ({ name: f.name, path: f.path, sha256: createHash('sha256').update(f.content).digest('hex') })),
+      configHash: cfgHash,
+      kernelRelease,
+      ccache,
+      jobs,
+      reconfigured,
+      durations: { configSeconds, buildSeconds },
+      artifacts: {
+        bzImage: { path: bzImage, bytes: bzStat.size },
+        vmlinux: { path: vmlinux, bytes: vmStat?.size ?? 0 },
+        config: path.join(buildDir, '.config'),
+        buildLog: logFile,
+      },
+      finishedAt: new Date().toISOString(),
+    };
+    const metadataPath = path.join(buildDir, 'iofs-build.json');
+    await writeFileAtomic(metadataPath, JSON.stringify(metadata, null, 2) + '\n');
+    return { bzImage, buildDir, metadataPath, kernelRelease };
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Advisory file locks so two iofs processes never mutate the same kernel tree
+ * or build directory at once. A lock is a file created with O_EXCL holding
+ * the owner's pid; a lock whose pid is gone is stale and taken over. A busy
+ * lock is WAITED for (with a message naming the holder), because parallel
+ * `iofs vm test --jobs N` runs legitimately ask for the same kernel.
+ * Reentrant within one process (build → apply series both take the tree lock).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { InfraError } from '../common/errors.js';
+import { log } from '../common/log.js';
+
+const held = new Map<string, number>();
+
+export interface LockOptions {
+  /** Give up after this long (default 60 min: a cold kernel build holds a lock for minutes). */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Lock file path in <cache>/locks for a directory being protected. */
+export function lockPathFor(cacheRoot: string, kind: 'tree' | 'build', dir: string): string {
+  const abs = path.resolve(dir);
+  const digest = createHash('sha256').update(abs).digest('hex').slice(0, 12);
+  return path.join(cacheRoot, 'locks', `${kind}-${path.basename(abs)}-${digest}.lock`);
+}
+
+export async function withLock<T>(lockFile: string, what: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const count = held.get(lockFile) ?? 0;
+  if (count > 0) {
+    held.set(lockFile, count + 1);
+    try {
+      return await fn();
+    } finally {
+      held.set(lockFile, (held.get(lockFile) ?? 1) - 1);
+    }
+  }
+  await acquire(lockFile, what, opts);
+  held.set(lockFile, 1);
+  try {
+    return await fn();
+  } finally {
+    held.delete(lockFile);
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+async function acquire(lockFile: string, what: string, opts: LockOptions): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 60 * 60_000;
+  const pollMs = opts.pollMs ?? 1000;
+  const start = Date.now();
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      await fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() }) + '\n', {
+        flag: 'wx',
+      });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const text = await fs.readFile(lockFile, 'utf8').catch(() => '');
+    let pid = 0;
+    try {
+      pid = Number((JSON.parse(text) as { pid?: unknown }).pid) || 0;
+    } catch {
+      // Written but not yet complete by its owner, or garbage: judge by age below.
+    }
+    const age = Date.now() - ((await fs.stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if ((pid > 0 && !pidAlive(pid)) || (pid === 0 && age > 10_000)) {
+      log.warn(`removing stale lock ${lockFile} (owner pid ${pid || 'unknown'} is gone)`);
+      await fs.rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() - start > timeoutMs) {
+      throw new InfraError(`timed out waiting for the lock on ${what}, held by pid ${pid} (${lockFile})`, {
+        hint: 'another iofs process is using it; wait for it or stop it',
+      });
+    }
+    if (!announced) {
+      log.info(`waiting for ${what}: in use by iofs pid ${pid} (lock ${lockFile})`);
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * apply / export / check against a small synthetic kernel-like git repository
+ * made here, with the real git (am -3, format-patch) and the real
+ * checkpatch.pl from the reference 6.12 source.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applySeries, checkSeries, exportSeries, filesToKeep, PatchConflictError, type SeriesTree } from './index.js';
+
+const identity = {
+  GIT_AUTHOR_NAME: 'Ada Dev',
+  GIT_AUTHOR_EMAIL: 'ada@example.org',
+  GIT_AUTHOR_DATE: '2026-01-02T03:04:05 +0000',
+  GIT_COMMITTER_NAME: 'Ada Dev',
+  GIT_COMMITTER_EMAIL: 'ada@example.org',
+  GIT_COMMITTER_DATE: '2026-01-02T03:04:05 +0000',
+};
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return String((await execa('git', args, { cwd, env: identity })).stdout);
+}
+
+const lines = (n: number, change: Record<number, string> = {}): string =>
+  Array.from({ length: n }, (_, i) => change[i + 1] ?? `line ${i + 1}`).join('\n') + '\n';
+
+let work: string;
+let repo: string;
+let base: string;
+
+async function commitFile(file: string, content: string, message: string): Promise<string> {
+  await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+  await writeFile(path.join(repo, file), content);
+  await git(repo, 'add', file);
+  await git(repo, 'commit', '-q', '-s', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+beforeEach(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'iofs-patches-'));
+  repo = path.join(work, 'tree');
+  await mkdir(repo);
+  await git(repo, 'init', '-q', '-b', 'main');
+  await writeFile(path.join(repo, 'a.c'), lines(20));
+  await writeFile(path.join(repo, 'b.c'), lines(20));
+  await git(repo, 'add', '-A');
+  await git(repo, 'commit', '-q', '-m', 'base');
+  await git(repo, 'tag', 'base-t');
+  base = await git(repo, 'rev-parse', 'HEAD');
+});
+
+const tree = (): SeriesTree => ({ path: repo, baseCommit: base, baseRef: 'base-t' });
+
+async function makeSeries(dir: string): Promise<void> {
+  await commitFile('a.c', lines(20, { 5: 'five' }), 'a: spell five\n\nBecause words.');
+  await commitFile('b.c', lines(20, { 10: 'ten' }), 'b: spell ten\n\nBecause words too.');
+  await commitFile('c.c', 'new file\n', 'c: add c');
+  await exportSeries(tree(), dir);
+}
+
+describe('export and apply', () => {
+  it('round-trips: apply onto the base, export again, same bytes', async () => {
+    const dir = path.join(work, 'patches');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '0000-cover-letter.patch'), 'hand-written prose\n');
+    await writeFile(path.join(dir, '0009-stale.patch'), 'old\n');
+    await makeSeries(dir);
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['0000-cover-letter.patch', '0001-a-spell-five.patch', '0002-b-spell-ten.patch', '0003-c-add-c.patch', 'series']);
+    expect(await readFile(path.join(dir, '0000-cover-letter.patch'), 'utf8')).toBe('hand-written prose\n');
+    const first = await readFile(path.join(dir, '0001-a-spell-five.patch'), 'utf8');
+    expect(first).toMatch(/^From 0{40} /);
+    expect(first).toContain(`base-commit: ${base}`);
+    expect(await readFile(path.join(dir, 'series'), 'utf8')).toMatch(/0001-a-spell-five\.patch\n0002-b-spell-ten\.patch\n0003-c-add-c\.patch\n$/);
+
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    const result = await applySeries(tree(), dir);
+    expect(result.applied).toHaveLength(3);
+    expect(await readFile(path.join(repo, 'c.c'), 'utf8')).toBe('new file\n');
+
+    const again = path.join(work, 'again');
+    await exportSeries(tree(), again);
+    for (const n of ['0001-a-spell-five.patch', '0002-b-spell-ten.patch', '0003-c-add-c.patch', 'series']) {
+      expect(await readFile(path.join(again, n), 'utf8'), n).toBe(await readFile(path.join(dir, n), 'utf8'));
+    }
+  });
+
+  it('applies only the rest of a partly applied series, and nothing when all are in', async () => {
+    const dir = path.join(work, 'patches');
+    await makeSeries(dir);
+    await git(repo, 'reset', '-q', '--hard', 'HEAD~2');
+    const r = await applySeries(tree(), dir);
+    expect(r.alreadyApplied).toEqual(['0001-a-spell-five.patch']);
+    expect(r.applied).toEqual(['0002-b-spell-ten.patch', '0003-c-add-c.patch']);
+    expect((await applySeries(tree(), dir)).applied).toEqual([]);
+  });
+
+  it('applies reproducibly: the same commit ids in two clones', async () => {
+    const dir = path.join(work, 'patches');
+    await makeSeries(dir);
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    const h1 = (await applySeries(tree(), dir)).head;
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    const h2 = (await applySeries(tree(), dir)).head;
+    expect(h2).toBe(h1);
+  });
+
+  it('refuses a dirty tree and commits that are not the series', async () => {
+    const dir = path.join(work, 'patches');
+    await makeSeries(dir);
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    await writeFile(path.join(repo, 'a.c'), 'edited\n');
+    await expect(applySeries(tree(), dir)).rejects.toThrow(/uncommitted changes \(a\.c\)/);
+    await git(repo, 'commit', '-q', '-am', 'local hack');
+    await expect(applySeries(tree(), dir)).rejects.toThrow(/commit 1 on base-t \([0-9a-f]{12} "local hack"\) is not patch 0001-a-spell-five\.patch/);
+  });
+
+  it('stops on a conflict naming the patch and the file, leaving git am to continue', async () => {
+    const dir = path.join(work, 'patches');
+    await makeSeries(dir);
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    // A different base where line 10 of b.c changed: patch 2 conflicts.
+    const other = await commitFile('b.c', lines(20, { 10: 'TEN' }), 'other base');
+    const err = await applySeries({ path: repo, baseCommit: other, baseRef: 'other' }, dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PatchConflictError);
+    const e = err as PatchConflictError;
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toContain('patch 2/3 0002-b-spell-ten.patch ("b: spell ten") does not apply');
+    expect(e.conflicts).toEqual(['b.c']);
+    expect(e.hint).toContain(`git -C ${repo} am --continue`);
+    expect(e.hint).toContain('am --abort');
+    expect(existsSync(path.join(repo, '.git', 'rebase-apply'))).toBe(true);
+    await expect(applySeries({ path: repo, baseCommit: other, baseRef: 'other' }, dir)).rejects.toThrow(/git am is in progress/);
+  });
+
+  it('refuses to export nothing and keeps only non-numbered files', async () => {
+    await expect(exportSeries(tree(), path.join(work, 'p'))).rejects.toThrow(/nothing to export/);
+    expect(filesToKeep(['series', '0000-cover-letter.patch', '0001-x.patch', 'README'])).toEqual(['0000-cover-letter.patch', 'README']);
+  });
+});
+
+const refTree = '/work/scratch/linux-source-6.12';
+
+describe.skipIf(!existsSync(path.join(refTree, 'scripts', 'checkpatch.pl')))('check', () => {
+  it("runs the tree's checkpatch.pl --strict and totals each patch", async () => {
+    // checkpatch insists on running at the top of a kernel tree: give the repo its landmarks.
+    for (const d of ['Documentation', 'arch', 'include', 'drivers', 'fs', 'init', 'ipc', 'kernel', 'lib', 'scripts']) {
+      await mkdir(path.join(repo, d), { recursive: true });
+    }
+    for (const f of ['COPYING', 'CREDITS', 'Kbuild', 'MAINTAINERS', 'Makefile', 'README']) await writeFile(path.join(repo, f), '');
+    for (const f of ['checkpatch.pl', 'spelling.txt', 'const_structs.checkpatch']) {
+      await copyFile(path.join(refTree, 'scripts', f), path.join(repo, 'scripts', f));
+    }
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-q', '-m', 'kernel landmarks');
+    base = await git(repo, 'rev-parse', 'HEAD');
+    await writeFile(path.join(repo, 'init', 'x.c'), 'int x;\n');
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-q', '-s', '-m', 'init: add x\n\nx is needed to show a clean patch passes.');
+    await writeFile(path.join(repo, 'init', 'x.c'), 'int x;\nint  y ;   \n');
+    await git(repo, 'commit', '-q', '-am', 'init: add y');
+    const dir = path.join(work, 'patches');
+    await exportSeries(tree(), dir);
+    const result = await checkSeries(repo, dir);
+    expect(result.patches.map((p) => p.name)).toEqual(['0001-init-add-x.patch', '0002-init-add-y.patch']);
+    const [first, second] = result.patches;
+    expect(second!.errors).toBeGreaterThan(0); // trailing whitespace, no Signed-off-by
+    expect(second!.output).toMatch(/TRAILING_WHITESPACE|MISSING_SIGN_OFF/);
+    expect(first!.errors).toBe(0);
+    expect(result.clean).toBe(false);
+  });
+});
