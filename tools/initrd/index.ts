@@ -1,15 +1,35 @@
 /**
- * Public surface of the initrd packer (issue: foundation and packer).
- * STUB: signatures agreed between concerns; the implementation replaces the
- * bodies and may add fields, but keeps these names working.
+ * Public surface of the initrd packer: guest manifests → cpio or EROFS initrds,
+ * plus import (existing initramfs/tarball → tree) and inspect.
  */
-export type InitrdFormat = 'cpio' | 'erofs';
+import { promises as fs } from 'node:fs';
+import { InputError } from '../common/errors.js';
+import { buildTree, expectedFile, type BuildOptions } from './build.js';
+import { importTree } from './importer.js';
+import { loadManifest, type Manifest } from './manifest.js';
+import { parseFormat, writeImage, type InitrdFormat, type WriteResult } from './pack.js';
+import { stageTreeTo } from './erofs.js';
+import type { Tree } from './tree.js';
+
+export type { InitrdFormat } from './pack.js';
+export { INITRD_FORMATS, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
+export { loadManifest, parseManifest, type Manifest } from './manifest.js';
+export { buildTree, expectedFile, installHostPath, type BuildOptions } from './build.js';
+export { Tree, guestPath, contentChunks, type TreeEntry, type ContentSource } from './tree.js';
+export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, type LibraryClosure, type ElfInfo } from './elf.js';
+export { cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
+export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type CompressionSpec } from './compress.js';
+export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
+export { scanCpioImage, type SegmentInfo } from './segments.js';
+export { inspectImage, formatReport, type ImageReport } from './inspect.js';
+export { importTree, type ImportedTree } from './importer.js';
+export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFlavor } from './payload.js';
 
 export interface PackOptions {
   /** Guest manifest (test-vms/…/manifest.json); relative paths inside resolve against it. */
   manifestPath: string;
   format: InitrdFormat;
-  /** cpio: none|gzip|zstd|lz4|xz; erofs: none|lz4|lz4hc (optionally "lz4hc,12"). */
+  /** cpio: none|gzip|zstd|lz4|xz (optionally ",LEVEL"; default gzip); erofs: none|lz4|lz4hc (optionally "lz4hc,12"; default lz4hc). */
   compress?: string;
   /** Bytes of deterministic benchmark payload to add (never read by /init). */
   payloadBytes?: number;
@@ -17,16 +37,64 @@ export interface PackOptions {
   authorizedKeys?: string[];
   /** Output file; written atomically. */
   output: string;
+  /** EROFS physical cluster size in bytes (mkfs.erofs -C). */
+  clusterBytes?: number;
+  /** cpio only: a second manifest packed as an uncompressed segment BEFORE the main one (like early microcode). */
+  earlyManifestPath?: string;
 }
 
 export interface PackResult {
   output: string;
   format: InitrdFormat;
+  /** Normalised compression, e.g. "gzip,9", "lz4hc". */
   compress: string;
   bytes: number;
   sha256: string;
 }
 
-export async function packInitrd(_opts: PackOptions): Promise<PackResult> {
-  throw new Error('packInitrd: not implemented yet');
+/** Pack a guest manifest into an initrd. Validates everything before writing; output is atomic. */
+export async function packInitrd(opts: PackOptions): Promise<PackResult> {
+  const format = parseFormat(opts.format);
+  const manifest = await loadManifest(opts.manifestPath);
+  const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
+  const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
+  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early });
+}
+
+/** Build the tree a manifest describes (what packInitrd would pack), e.g. to check guest files against it. */
+export async function manifestTree(manifestPath: string, opts: BuildOptions = {}): Promise<Tree> {
+  return buildTree(await loadManifest(manifestPath), opts);
+}
+
+/** sha256 and size a guest file has when packed from `manifestPath` with `opts` (for VM checks). */
+export async function expectedGuestFile(manifestPath: string, guestFile: string, opts: BuildOptions = {}): Promise<{ size: number; sha256: string }> {
+  return expectedFile(await manifestTree(manifestPath, opts), guestFile);
+}
+
+/** Materialise a manifest's tree in `dir` (created; must be empty). Needs root for device nodes. */
+export async function stageTree(manifest: Manifest | string, opts: BuildOptions & { dir: string }): Promise<void> {
+  const m = typeof manifest === 'string' ? await loadManifest(manifest) : manifest;
+  const existing = await fs.readdir(opts.dir).catch(() => [] as string[]);
+  if (existing.length > 0) throw new InputError(`staging directory ${opts.dir} is not empty`);
+  await stageTreeTo(await buildTree(m, opts), opts.dir);
+}
+
+export interface ImportOptions {
+  input: string;
+  format: InitrdFormat;
+  compress?: string;
+  output: string;
+  clusterBytes?: number;
+}
+
+/** Convert an existing initramfs (cpio segments) or rootfs tarball to cpio or EROFS. */
+export async function importImage(opts: ImportOptions): Promise<PackResult & { entries: number; skipped: string[] }> {
+  const format = parseFormat(opts.format);
+  const imported = await importTree(opts.input);
+  try {
+    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes });
+    return { ...r, entries: imported.tree.size, skipped: imported.skipped };
+  } finally {
+    await imported.dispose();
+  }
 }

@@ -1,0 +1,109 @@
+/**
+ * Writing images: cpio (one or more segments) and EROFS, atomically.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { InputError } from '../common/errors.js';
+import { withAtomicOutput } from '../common/atomic.js';
+import { cpioChunks } from './cpio.js';
+import { formatCompression, parseCpioCompression, writeCompressed, type CompressionSpec } from './compress.js';
+import { formatErofsCompression, mkfsErofs, parseErofsCompression, stageTreeTo, uuidFromHash, type ErofsCompression } from './erofs.js';
+import type { Tree } from './tree.js';
+
+export const INITRD_FORMATS = ['cpio', 'erofs'] as const;
+export type InitrdFormat = (typeof INITRD_FORMATS)[number];
+
+export function parseFormat(text: string): InitrdFormat {
+  if (!(INITRD_FORMATS as readonly string[]).includes(text)) throw new InputError(`unknown format "${text}": valid are ${INITRD_FORMATS.join(', ')}`);
+  return text as InitrdFormat;
+}
+
+/** mtime for reproducible output: SOURCE_DATE_EPOCH when set, else 0. */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return 0;
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new InputError(`SOURCE_DATE_EPOCH must be a non-negative integer (seconds), got "${v}"`);
+  return Number(v);
+}
+
+export interface CpioSegment {
+  tree: Tree;
+  compression: CompressionSpec;
+}
+
+/** Write segments back to back (each its own archive, each compressed on its own) to `output`, atomically. */
+export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch()): Promise<void> {
+  await withAtomicOutput(output, async (tmp) => {
+    const out = createWriteStream(tmp);
+    try {
+      for (const seg of segments) await writeCompressed(cpioChunks(seg.tree, { mtime }), seg.compression, out);
+      out.end();
+      await once(out, 'finish');
+    } catch (err) {
+      out.destroy();
+      throw err;
+    }
+  });
+}
+
+export interface ErofsWriteOptions {
+  compression: ErofsCompression;
+  mtime?: number;
+  clusterBytes?: number | undefined;
+  /** Fixed UUID; default derived from the tree's content hash. */
+  uuid?: string | undefined;
+}
+
+/** Stage the tree in a temporary directory, run mkfs.erofs, write `output` atomically. */
+export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWriteOptions): Promise<void> {
+  const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-erofs-stage-'));
+  try {
+    const hash = await stageTreeTo(tree, path.join(stage, 'root'));
+    await withAtomicOutput(output, (tmp) =>
+      mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime: opts.mtime ?? sourceDateEpoch(), uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes }),
+    );
+  } finally {
+    await fs.rm(stage, { recursive: true, force: true });
+  }
+}
+
+export interface WriteResult {
+  output: string;
+  format: InitrdFormat;
+  compress: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Write `tree` as `format` with the compression named by `compress` (validated first: nothing is written on bad input). */
+export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: { clusterBytes?: number | undefined; early?: Tree | undefined } = {}): Promise<WriteResult> {
+  let compressName: string;
+  if (format === 'cpio') {
+    if (extra.clusterBytes !== undefined) throw new InputError('--cluster-size applies to EROFS images only');
+    const c = parseCpioCompression(compress ?? 'gzip');
+    compressName = formatCompression(c);
+    const segments: CpioSegment[] = extra.early ? [{ tree: extra.early, compression: { algo: 'none', level: undefined } }] : [];
+    segments.push({ tree, compression: c });
+    await writeCpioImage(output, segments);
+  } else {
+    if (extra.early) throw new InputError('an early (uncompressed cpio) segment applies to cpio images only');
+    const c = parseErofsCompression(compress ?? 'lz4hc');
+    compressName = formatErofsCompression(c);
+    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes });
+  }
+  const { bytes, sha256 } = await hashFile(output);
+  return { output: path.resolve(output), format, compress: compressName, bytes, sha256 };
+}
+
+export async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    h.update(c as Buffer);
+    bytes += (c as Buffer).length;
+  }
+  return { bytes, sha256: h.digest('hex') };
+}
