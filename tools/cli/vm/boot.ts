@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { bootInteractive, type AccelMode } from '../../vm/index.js';
+import { parseAccel, parseIcount, parsePositiveInt } from './options.js';
+
+export function registerVmBoot(group: Command): void {
+  group
+    .command('boot')
+    .description('boot a kernel and initrd with the serial console on this terminal (Ctrl-A X quits)')
+    .requiredOption('-k, --kernel <bzImage>', 'kernel image (arch/x86/boot/bzImage)')
+    .option('-i, --initrd <file>', 'initrd (cpio or EROFS, e.g. from `iofs initrd pack`)')
+    .option('-a, --append <args>', 'extra kernel command line, after "console=ttyS0 panic=-1"', '')
+    .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
+    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
+    .addHelpText(
+      'after',
+      `
+The serial console and QEMU's monitor share this terminal:
+  Ctrl-A X  quit        Ctrl-A C  monitor/console        Ctrl-A H  help
+With panic=-1 and -no-reboot, a kernel panic ends QEMU. The guest's port 22 is
+forwarded to a free port on 127.0.0.1 (printed); an initrd packed with the
+workspace key (.cache/keys/id_ed25519.pub) accepts it.
+
+Examples:
+  iofs vm boot --kernel .cache/build/6.12-…/arch/x86/boot/bzImage --initrd guest.cpio.gz
+  iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg`,
+    )
+    .action(async (opts: { kernel: string; initrd?: string; append: string; memory: number; accel: AccelMode; icount?: number | 'auto' }) => {
+      const r = await bootInteractive({
+        kernel: opts.kernel,
+        initrd: opts.initrd,
+        append: opts.append,
+        memoryMiB: opts.memory,
+        accel: opts.accel,
+        icountShift: opts.icount,
+      });
+      process.exitCode = r.exitCode;
+    });
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../common/errors.js';
+import { writeFileAtomic } from '../../common/atomic.js';
+import { log } from '../../common/log.js';
+import {
+  junitNotRun, junitSuite, renderJunit, runScenarios, summaryLine, worstExitCode, type AccelMode,
+} from '../../vm/index.js';
+import { parseAccel, parseIcount, parsePositiveInt } from './options.js';
+
+interface TestOptions {
+  jobs: number;
+  junit?: string;
+  accel: AccelMode;
+  kernel?: string;
+  keepGoing?: boolean;
+  icount?: number | 'auto';
+}
+
+export function registerVmTest(group: Command): void {
+  group
+    .command('test')
+    .description('build, pack, boot and check scenarios (test-vms/scenarios/*.json) unattended')
+    .argument('<scenario...>', 'scenario names in test-vms/scenarios/ or paths to .json files')
+    .option('-j, --jobs <n>', 'scenarios to run at once', parsePositiveInt, 1)
+    .option('--junit <file>', 'write JUnit XML (one testcase for the boot, one per check)')
+    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .option('-k, --kernel <bzImage>', 'use this kernel instead of building the scenario\'s')
+    .option('--keep-going', 'run every scenario even after one fails')
+    .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
+    .addHelpText(
+      'after',
+      `
+Each scenario: build its kernel (incremental), pack its initrd with the
+workspace SSH key, boot QEMU, wait for SSH within its bootTimeoutS, run its
+checks. One line per scenario on stdout:
+  OUTCOME name accel=… first_byte=… run_init=… init_marker=… ssh=… avail=… checks=n/m | reason | run dir
+Every run directory (<cache>/runs/<UTC stamp>-<scenario>/) keeps console.log
+(host-timestamped), console.raw, qemu-argv.json, checks/*, results.json.
+
+Outcomes and exit codes (several scenarios: the worst):
+  PASS 0   FAIL 1 (a check failed)   PANIC 3 (panic/Oops/BUG/WARNING on the console)
+  BOOT-TIMEOUT 4 (no SSH in time)    INFRA 5 (build, pack or QEMU failed)   interrupted 130
+
+Examples:
+  iofs vm test cpio-gzip
+  iofs vm test cpio-gzip cpio-none --jobs 2 --junit results.xml --keep-going
+  iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg`,
+    )
+    .action(async (scenarios: string[], opts: TestOptions) => {
+      const controller = new AbortController();
+      let signalled: NodeJS.Signals | undefined;
+      const onSignal = (sig: NodeJS.Signals): void => {
+        if (signalled) return;
+        signalled = sig;
+        log.warn(`${sig}: stopping QEMU and writing results`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const { results, notRun } = await runScenarios({
+          scenarios,
+          jobs: opts.jobs,
+          keepGoing: Boolean(opts.keepGoing),
+          kernelOverride: opts.kernel,
+          accel: opts.accel,
+          icountShift: opts.icount,
+          signal: controller.signal,
+          onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
+        });
+        for (const name of notRun) process.stdout.write(`NOT-RUN ${name} | an earlier scenario failed (use --keep-going)\n`);
+        if (opts.junit) {
+          await writeFileAtomic(opts.junit, renderJunit([...results.map(junitSuite), ...notRun.map(junitNotRun)]));
+          log.info(`JUnit XML: ${opts.junit}`);
+        }
+        process.exitCode = signalled ? ExitCode.INTERRUPTED : worstExitCode(results.map((r) => r.outcome));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

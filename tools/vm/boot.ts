@@ -1,0 +1,47 @@
+/** `iofs vm boot`: a guest on the developer's terminal. */
+import { execa } from 'execa';
+import { InputError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import { promises as fs } from 'node:fs';
+import { resolveAccel, type AccelDecision, type AccelMode } from './accel.js';
+import { inspectKernel } from './bzimage.js';
+import { pickFreePort } from './ports.js';
+import { buildQemuArgs } from './qemu-args.js';
+import { QEMU_BINARY } from './qemu.js';
+
+export interface InteractiveBootOptions {
+  kernel: string;
+  initrd?: string;
+  append?: string;
+  memoryMiB: number;
+  accel: AccelMode;
+  icountShift?: number | 'auto';
+}
+
+export interface InteractiveBootResult {
+  exitCode: number;
+  accel: AccelDecision;
+  sshPort: number;
+  argv: string[];
+}
+
+/**
+ * Boots with the serial console (and QEMU's monitor, Ctrl-A C) on this
+ * terminal; Ctrl-A X quits. Port 22 is forwarded to a loopback port so the
+ * developer can also log in with the workspace key.
+ */
+export async function bootInteractive(o: InteractiveBootOptions): Promise<InteractiveBootResult> {
+  await inspectKernel(o.kernel);
+  if (o.initrd !== undefined) {
+    const st = await fs.stat(o.initrd).catch(() => undefined);
+    if (!st?.isFile()) throw new InputError(`initrd ${o.initrd}: no such file`);
+  }
+  const accel = await resolveAccel(o.accel, o.kernel);
+  const sshPort = await pickFreePort();
+  const args = buildQemuArgs({ ...o, accel: accel.accel, sshPort, serial: 'mon:stdio' });
+  log.info(`accel: ${accel.accel} (${accel.why})`);
+  log.info(`ssh:   ssh -i .cache/keys/id_ed25519 -p ${sshPort} -o StrictHostKeyChecking=no root@127.0.0.1 (if the initrd was packed with the workspace key)`);
+  log.info('quit:  Ctrl-A X   (Ctrl-A C: QEMU monitor; Ctrl-A H: help)');
+  const r = await execa(QEMU_BINARY, args, { stdio: 'inherit', reject: false });
+  return { exitCode: r.exitCode ?? 1, accel, sshPort, argv: [QEMU_BINARY, ...args] };
+}

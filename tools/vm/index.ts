@@ -1,0 +1,24 @@
+/**
+ * Public surface of VM booting and testing: QEMU command lines, console
+ * parsing, acceleration choice, SSH, scenarios, plans, runs and reports.
+ */
+export { buildQemuArgs, kernelCommandLine, isHostForwardClash, BASE_APPEND, type Accel, type QemuArgsOptions, type SerialMode } from './qemu-args.js';
+export { startQemu, qemuVersion, QEMU_BINARY, type RunningQemu, type QemuExit, type StartOptions } from './qemu.js';
+export { pickFreePort } from './ports.js';
+export {
+  LineSplitter, formatTimestampedLine, parseConsoleFacts, parseMarker, findPanic, splitPrintk, stripControl, isKernelLine,
+  type ConsoleFacts, type Marker, type PanicReport, type PanicKind,
+} from './console.js';
+export { resolveAccel, ACCEL_MODES, type AccelMode, type AccelDecision } from './accel.js';
+export { ensureSshKey, connectSsh, SshSession, shellQuote, type SshKey } from './ssh.js';
+export { bzImageRelease, inspectKernel } from './bzimage.js';
+export { loadScenario, parseScenario, listScenarios, scenarioPath, parseSize, scenariosDir, type Scenario, type Check, type CheckExpect } from './scenario.js';
+export { judgeCheck, substitute, type ExecResult, type Variables } from './checks.js';
+export { planScenario, runDirName, initrdFileName, type ScenarioPlan, type BootRequest, type KernelPlan } from './plan.js';
+export { Guest, type GuestOptions, type SshWait } from './guest.js';
+export { runScenario, createRunDir, type RunResult, type CheckRecord, type Timings } from './runner.js';
+export { runScenarios, type SuiteOptions, type SuiteResult } from './suite.js';
+export { OUTCOME_EXIT_CODE, worstExitCode, type Outcome } from './outcome.js';
+export { renderJunit, escapeXml, type JunitSuite, type JunitCase } from './junit.js';
+export { summaryLine, junitSuite, junitNotRun } from './report.js';
+export { bootInteractive, type InteractiveBootOptions } from './boot.js';

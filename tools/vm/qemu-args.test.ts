@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { buildQemuArgs, isHostForwardClash, kernelCommandLine } from './qemu-args.js';
+
+const base = { kernel: '/k/bzImage', initrd: '/i/initrd.cpio.gz', memoryMiB: 512, accel: 'tcg' as const, serial: 'stdio' as const };
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+describe('buildQemuArgs', () => {
+  it('builds a TCG q35 guest with the console on stdio and no reboot', () => {
+    const args = buildQemuArgs({ ...base, sshPort: 40022, append: 'quiet' });
+    expect(flag(args, '-machine')).toBe('q35,accel=tcg');
+    expect(flag(args, '-cpu')).toBe('max');
+    expect(flag(args, '-m')).toBe('512');
+    expect(flag(args, '-smp')).toBe('1');
+    expect(args).toContain('-nographic');
+    expect(args).toContain('-no-reboot');
+    expect(flag(args, '-kernel')).toBe('/k/bzImage');
+    expect(flag(args, '-initrd')).toBe('/i/initrd.cpio.gz');
+    expect(flag(args, '-append')).toBe('console=ttyS0 panic=-1 quiet');
+    expect(flag(args, '-serial')).toBe('stdio');
+    expect(flag(args, '-monitor')).toBe('none');
+    expect(args).not.toContain('-icount');
+  });
+
+  it('forwards SSH only from 127.0.0.1', () => {
+    const args = buildQemuArgs({ ...base, sshPort: 40022 });
+    expect(flag(args, '-netdev')).toBe('user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22');
+    expect(flag(args, '-device')).toBe('virtio-net-pci,netdev=n0,romfile=');
+    const hostfwds = args.filter((a) => a.includes('hostfwd'));
+    expect(hostfwds).toHaveLength(1);
+    expect(hostfwds[0]).not.toMatch(/hostfwd=tcp::|0\.0\.0\.0/);
+  });
+
+  it('has no network without a port, and passes the host CPU under KVM', () => {
+    const args = buildQemuArgs({ ...base, accel: 'kvm' });
+    expect(flag(args, '-nic')).toBe('none');
+    expect(args.join(' ')).not.toContain('hostfwd');
+    expect(flag(args, '-machine')).toBe('q35,accel=kvm');
+    expect(flag(args, '-cpu')).toBe('host');
+  });
+
+  it('adds a deterministic icount clock, TCG only', () => {
+    expect(flag(buildQemuArgs({ ...base, icountShift: 4 }), '-icount')).toBe('shift=4,sleep=off');
+    expect(flag(buildQemuArgs({ ...base, icountShift: 'auto' }), '-icount')).toBe('shift=auto,sleep=off');
+    expect(() => buildQemuArgs({ ...base, accel: 'kvm', icountShift: 4 })).toThrow(/needs TCG/);
+  });
+
+  it('rejects nonsense before QEMU sees it', () => {
+    expect(() => buildQemuArgs({ ...base, memoryMiB: 12 })).toThrow(/at least 64/);
+    expect(() => buildQemuArgs({ ...base, sshPort: 70000 })).toThrow(/1-65535/);
+    expect(() => buildQemuArgs({ ...base, icountShift: 99 })).toThrow(/0-10/);
+  });
+
+  it('keeps mon:stdio for interactive boots', () => {
+    expect(flag(buildQemuArgs({ ...base, serial: 'mon:stdio' }), '-serial')).toBe('mon:stdio');
+  });
+});
+
+describe('kernelCommandLine', () => {
+  it('always starts with the console and panic=-1', () => {
+    expect(kernelCommandLine()).toBe('console=ttyS0 panic=-1');
+    expect(kernelCommandLine('  ')).toBe('console=ttyS0 panic=-1');
+    expect(kernelCommandLine(' rdinit=/bin/sh ')).toBe('console=ttyS0 panic=-1 rdinit=/bin/sh');
+  });
+});
+
+describe('isHostForwardClash', () => {
+  it('recognises QEMU 7.2 wording', () => {
+    expect(isHostForwardClash("qemu-system-x86_64: -netdev user,id=n0,hostfwd=tcp:127.0.0.1:10050-:22: Could not set up host forwarding rule 'tcp:127.0.0.1:10050-:22'\n")).toBe(true);
+    expect(isHostForwardClash("qemu: could not open kernel file '/nonexist': No such file or directory")).toBe(false);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * QEMU command lines, built by pure functions so every flag is unit-tested
+ * and recorded verbatim in each run directory.
+ */
+import { InputError } from '../common/errors.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+/** Where the guest's serial console goes. */
+export type SerialMode =
+  /** Our pipe: the runner reads stdout, timestamps and logs it. */
+  | 'stdio'
+  /** A developer's terminal, multiplexed with the monitor (Ctrl-A X quits, Ctrl-A C monitor). */
+  | 'mon:stdio';
+
+export interface QemuArgsOptions {
+  kernel: string;
+  initrd?: string;
+  /** Appended after the fixed `console=ttyS0 panic=-1`. */
+  append?: string;
+  memoryMiB: number;
+  accel: Accel;
+  /** Host port forwarded to the guest's port 22, always bound to 127.0.0.1. */
+  sshPort?: number;
+  serial: SerialMode;
+  /**
+   * Deterministic mode: an instruction counter clock (`-icount shift=N,sleep=off`)
+   * so guest time depends on executed instructions, not host load. TCG only.
+   */
+  icountShift?: number | 'auto';
+}
+
+/** The fixed part of the kernel command line: serial console, and a panic ends QEMU (with -no-reboot). */
+export const BASE_APPEND = 'console=ttyS0 panic=-1';
+
+export function kernelCommandLine(extra?: string): string {
+  const rest = (extra ?? '').trim();
+  return rest ? `${BASE_APPEND} ${rest}` : BASE_APPEND;
+}
+
+/** argv for qemu-system-x86_64 (without the binary itself). */
+export function buildQemuArgs(o: QemuArgsOptions): string[] {
+  if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 64) {
+    throw new InputError(`memory must be a whole number of MiB, at least 64 (got ${o.memoryMiB})`);
+  }
+  if (o.sshPort !== undefined && !(Number.isInteger(o.sshPort) && o.sshPort > 0 && o.sshPort < 65536)) {
+    throw new InputError(`SSH port must be 1-65535 (got ${o.sshPort})`);
+  }
+  if (o.icountShift !== undefined && o.accel !== 'tcg') {
+    throw new InputError('icount (deterministic mode) needs TCG: use --accel tcg');
+  }
+  if (typeof o.icountShift === 'number' && !(Number.isInteger(o.icountShift) && o.icountShift >= 0 && o.icountShift <= 10)) {
+    throw new InputError(`icount shift must be 0-10 or "auto" (got ${o.icountShift})`);
+  }
+  const args = [
+    '-machine', `q35,accel=${o.accel}`,
+    // TCG emulates the richest CPU it can; KVM passes the host's through.
+    '-cpu', o.accel === 'kvm' ? 'host' : 'max',
+    '-m', String(o.memoryMiB),
+    '-smp', '1',
+    '-nographic',
+    '-no-reboot',
+    '-kernel', o.kernel,
+  ];
+  if (o.initrd !== undefined) args.push('-initrd', o.initrd);
+  args.push('-append', kernelCommandLine(o.append));
+  if (o.sshPort !== undefined) {
+    // Bound to loopback only: the guest's root login must not be reachable from the network.
+    args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`);
+    // romfile= skips the iPXE option ROM: seconds of firmware under TCG that we never use.
+    args.push('-device', 'virtio-net-pci,netdev=n0,romfile=');
+  } else {
+    args.push('-nic', 'none');
+  }
+  args.push('-serial', o.serial, '-monitor', 'none');
+  if (o.icountShift !== undefined) args.push('-icount', `shift=${o.icountShift},sleep=off`);
+  return args;
+}
+
+/** QEMU's complaint when the host side of a hostfwd rule cannot be bound (port taken). */
+export function isHostForwardClash(stderr: string): boolean {
+  return /Could not set up host forwarding rule/i.test(stderr);
+}

@@ -1,0 +1,173 @@
+/**
+ * Running QEMU unattended: the serial console arrives on our pipe, is written
+ * raw (console.raw) and line by line with host timestamps (console.log), and
+ * handed to listeners as it comes, so the runner can watch for panics while
+ * it waits for SSH.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { execa, type ResultPromise } from 'execa';
+import { InfraError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import { formatTimestampedLine, LineSplitter, stripControl } from './console.js';
+import { pickFreePort } from './ports.js';
+import { buildQemuArgs, isHostForwardClash, type QemuArgsOptions } from './qemu-args.js';
+
+export const QEMU_BINARY = process.env.IOFS_QEMU ?? 'qemu-system-x86_64';
+
+let qemuVersionPromise: Promise<string> | undefined;
+
+/** "QEMU emulator version 7.2.22 (Debian …)", memoized. */
+export function qemuVersion(): Promise<string> {
+  qemuVersionPromise ??= execa(QEMU_BINARY, ['--version'])
+    .then((r) => r.stdout.split('\n')[0]?.trim() ?? 'unknown')
+    .catch((err: unknown) => {
+      qemuVersionPromise = undefined;
+      throw new InfraError(`cannot run ${QEMU_BINARY}: ${(err as Error).message}`, {
+        hint: 'install it: apt-get install qemu-system-x86 (or run scripts/setup)',
+      });
+    });
+  return qemuVersionPromise;
+}
+
+export interface QemuExit {
+  code: number | null;
+  signal: string | null;
+  /** QEMU's own stderr (its errors; the guest console is on stdout). */
+  stderr: string;
+}
+
+export interface ConsoleFiles {
+  /** Timestamped lines. */
+  log: string;
+  /** Exactly the bytes the guest wrote. */
+  raw: string;
+}
+
+export interface StartOptions extends Omit<QemuArgsOptions, 'sshPort' | 'serial'> {
+  /** Forward a loopback port to the guest's sshd (picked here, retried on a clash). */
+  forwardSsh: boolean;
+  consoleFiles?: ConsoleFiles;
+  /** Called for every complete console line, ANSI and all. */
+  onLine?: (line: string) => void;
+}
+
+export interface RunningQemu {
+  argv: string[];
+  sshPort: number | undefined;
+  pid: number | undefined;
+  /** Date.now() when QEMU was spawned (the attempt that stuck). */
+  startedAt: number;
+  /** Date.now() of the first console byte, once seen. */
+  firstConsoleByteAt: number | undefined;
+  /** Every console line so far. */
+  lines: string[];
+  /** Settles when QEMU is gone, for whatever reason. Never rejects. */
+  exited: Promise<QemuExit>;
+  hasExited(): boolean;
+  /** SIGTERM, then SIGKILL after a grace period; resolves when it is gone. */
+  stop(): Promise<QemuExit>;
+}
+
+const CLASH_ATTEMPTS = 5;
+
+/**
+ * Starts QEMU with the serial console on a pipe. A port clash on the SSH
+ * forward (another process bound it after we picked it) is retried with a new
+ * port; any other early exit is returned as an exited QEMU for the caller to
+ * classify (it has the stderr).
+ */
+export async function startQemu(o: StartOptions): Promise<RunningQemu> {
+  for (let attempt = 1; ; attempt++) {
+    const sshPort = o.forwardSsh ? await pickFreePort() : undefined;
+    const argv = [QEMU_BINARY, ...buildQemuArgs({ ...o, sshPort, serial: 'stdio' })];
+    const vm = spawn(argv, sshPort, o);
+    // A clash is reported before the guest prints anything: wait for the first byte or the exit.
+    const early = await Promise.race([vm.exited.then((e) => ({ e })), vm.firstByte.then(() => undefined)]);
+    if (early && isHostForwardClash(early.e.stderr) && attempt < CLASH_ATTEMPTS) {
+      log.debug(`port ${sshPort} was taken before QEMU bound it; retrying with another`);
+      await vm.closeFiles();
+      continue;
+    }
+    return vm;
+  }
+}
+
+function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): RunningQemu & { firstByte: Promise<void>; closeFiles(): Promise<void> } {
+  const startedAt = Date.now();
+  const [bin, ...args] = argv as [string, ...string[]];
+  const child: ResultPromise = execa(bin, args, {
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    encoding: 'utf8',
+    reject: false,
+    // execa kills the child if this process exits for any reason.
+    cleanup: true,
+    forceKillAfterDelay: 2000,
+  });
+  const raw: WriteStream | undefined = o.consoleFiles ? createWriteStream(o.consoleFiles.raw, { flags: 'a' }) : undefined;
+  const logFile: WriteStream | undefined = o.consoleFiles ? createWriteStream(o.consoleFiles.log, { flags: 'a' }) : undefined;
+  const splitter = new LineSplitter();
+  const lines: string[] = [];
+  let firstConsoleByteAt: number | undefined;
+  let resolveFirst!: () => void;
+  const firstByte = new Promise<void>((r) => (resolveFirst = r));
+  let exitedFlag = false;
+
+  const emit = (line: string): void => {
+    lines.push(line);
+    // console.log is for reading: terminal control sequences stay in console.raw only.
+    logFile?.write(`${formatTimestampedLine(Date.now() - startedAt, stripControl(line))}\n`);
+    try {
+      o.onLine?.(line);
+    } catch (err) {
+      log.debug(`console listener failed: ${(err as Error).message}`);
+    }
+  };
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    if (firstConsoleByteAt === undefined) {
+      firstConsoleByteAt = Date.now();
+      resolveFirst();
+    }
+    raw?.write(chunk);
+    for (const line of splitter.push(chunk)) emit(line);
+  });
+  const closeFiles = async (): Promise<void> => {
+    await Promise.all([raw, logFile].map((s) => (s ? new Promise<void>((r) => s.end(r)) : Promise.resolve())));
+  };
+  const exited: Promise<QemuExit> = child.then(
+    async (r) => {
+      for (const line of splitter.flush()) emit(line);
+      exitedFlag = true;
+      await closeFiles();
+      const stderr = String(r.stderr ?? '');
+      // A spawn failure (no such binary) has no stderr of its own: keep execa's account of it.
+      return { code: r.exitCode ?? null, signal: r.signal ?? null, stderr: stderr || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '') };
+    },
+    async (err: unknown) => {
+      exitedFlag = true;
+      await closeFiles();
+      return { code: null, signal: null, stderr: (err as Error).message };
+    },
+  );
+  return {
+    argv,
+    sshPort,
+    pid: child.pid,
+    startedAt,
+    get firstConsoleByteAt() {
+      return firstConsoleByteAt;
+    },
+    lines,
+    exited,
+    hasExited: () => exitedFlag,
+    firstByte,
+    closeFiles,
+    async stop() {
+      if (!exitedFlag) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * The scenario runner: acts on a plan (build or take the kernel, pack the
+ * initrd into the run directory, boot, wait for SSH, run the checks) and
+ * always leaves a run directory with the console, each check's output and
+ * results.json, whatever happened.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic.js';
+import { IofsError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import { cacheDir } from '../common/paths.js';
+import { buildKernel, type BuildRequest, type BuildResult } from '../kernel/index.js';
+import { packInitrd, type PackResult } from '../initrd/index.js';
+import { resolveAccel, type AccelDecision } from './accel.js';
+import { inspectKernel } from './bzimage.js';
+import { judgeCheck, type Variables } from './checks.js';
+import { parseConsoleFacts, type PanicReport } from './console.js';
+import { Guest } from './guest.js';
+import type { Outcome } from './outcome.js';
+import { runDirName, type ScenarioPlan } from './plan.js';
+import { qemuVersion, type QemuExit } from './qemu.js';
+import { ensureSshKey, type SshSession } from './ssh.js';
+
+export interface CheckRecord {
+  name: string;
+  run: string;
+  ok: boolean;
+  reason?: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationS: number;
+  /** Files in the run directory holding the full output. */
+  stdoutFile: string;
+  stderrFile: string;
+}
+
+export interface Timings {
+  buildS?: number;
+  packS?: number;
+  qemuStartToFirstConsoleByteS?: number;
+  /** The kernel's printk time at "Run /init as init process". */
+  kernelRunInitS?: number;
+  /** printk span from "Unpacking initramfs" to "Freeing initrd memory". */
+  kernelUnpackS?: number;
+  markerInitUptimeS?: number;
+  markerSshdUptimeS?: number;
+  memAvailableKbAtInit?: number;
+  memTotalKb?: number;
+  wallToSshReadyS?: number;
+  checksS?: number;
+  totalS?: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  file: string;
+  description: string;
+  outcome: Outcome;
+  /** One line: which check failed and why, the panic line, what timed out. */
+  reason: string;
+  runDir: string;
+  startedAt: string;
+  finishedAt?: string;
+  accel?: AccelDecision;
+  kernel?: { bzImage: string; source: 'build' | 'given'; request?: BuildRequest; buildDir?: string; metadataPath?: string };
+  kernelRelease?: string;
+  commandLine: string;
+  memoryMiB: number;
+  bootTimeoutS: number;
+  initrd?: PackResult & { path: string };
+  qemu?: { version?: string; argv?: string[]; sshPort?: number; exit?: QemuExit };
+  host: { hostname: string; kernel: string; cpus: number; node: string };
+  timings: Timings;
+  panic?: PanicReport;
+  unpackError?: string;
+  checks: CheckRecord[];
+}
+
+export interface RunOptions {
+  /** Aborts the run: QEMU is killed, the outcome is INTERRUPTED. */
+  signal?: AbortSignal;
+}
+
+/** Makes <runsDir>/<stamp>-<name>[-N]: never shared, even for the same scenario twice at once. */
+export async function createRunDir(name: string, runsDir = path.join(cacheDir(), 'runs'), now = new Date()): Promise<string> {
+  await fs.mkdir(runsDir, { recursive: true });
+  const base = runDirName(now, name);
+  for (let n = 1; ; n++) {
+    const dir = path.join(runsDir, n === 1 ? base : `${base}-${n}`);
+    try {
+      await fs.mkdir(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
+    }
+  }
+}
+
+/**
+ * Kernel builds share build directories and the machine's cores: one at a
+ * time per process, and the same request is built once.
+ */
+let buildChain: Promise<unknown> = Promise.resolve();
+const builds = new Map<string, Promise<BuildResult>>();
+
+export function buildKernelOnce(req: BuildRequest): Promise<BuildResult> {
+  const key = JSON.stringify(req);
+  let p = builds.get(key);
+  if (!p) {
+    p = buildChain.then(() => buildKernel(req));
+    buildChain = p.catch(() => undefined);
+    builds.set(key, p);
+    p.catch(() => builds.delete(key));
+  }
+  return p;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'check';
+}
+
+const secondsSince = (t: number): number => Math.round((Date.now() - t) / 1000 * 1000) / 1000;
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** Stops early with the outcome it names (used to leave the happy path from deep inside). */
+class Verdict extends Error {
+  constructor(
+    readonly outcome: Outcome,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Promise<RunResult> {
+  const t0 = Date.now();
+  const s = plan.scenario;
+  const result: RunResult = {
+    scenario: s.name,
+    file: s.file,
+    description: s.description,
+    outcome: 'INFRA',
+    reason: 'did not finish',
+    runDir: plan.runDir,
+    startedAt: new Date(t0).toISOString(),
+    commandLine: plan.boot.commandLine,
+    memoryMiB: plan.boot.memoryMiB,
+    bootTimeoutS: plan.boot.bootTimeoutS,
+    host: { hostname: os.hostname(), kernel: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.cpus().length, node: process.version },
+    timings: {},
+    checks: [],
+  };
+  const resultsFile = path.join(plan.runDir, 'results.json');
+  const save = (): Promise<void> => writeFileAtomic(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  let guest: Guest | undefined;
+  let session: SshSession | undefined;
+  const interrupted = (): never => {
+    throw new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM): QEMU stopped');
+  };
+  const onAbort = (): void => {
+    // Killing QEMU ends any SSH wait or command in flight.
+    void guest?.stop();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await save();
+    // 1. Kernel.
+    let bzImage: string;
+    const tBuild = Date.now();
+    if (plan.kernel.kind === 'given') {
+      bzImage = plan.kernel.bzImage;
+      const { release } = await inspectKernel(bzImage);
+      result.kernel = { bzImage, source: 'given' };
+      if (release) result.kernelRelease = release;
+    } else {
+      log.step(`${s.name}: building kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')}${plan.kernel.request.withPatches ? ', with patches' : ', no patches'})`);
+      const built = await buildKernelOnce(plan.kernel.request);
+      bzImage = built.bzImage;
+      result.kernel = { bzImage, source: 'build', request: plan.kernel.request, buildDir: built.buildDir, metadataPath: built.metadataPath };
+      result.kernelRelease = built.kernelRelease;
+      result.timings.buildS = secondsSince(tBuild);
+    }
+    if (opts.signal?.aborted) interrupted();
+
+    // 2. Initrd, with the workspace key authorized.
+    const key = await ensureSshKey();
+    const tPack = Date.now();
+    log.step(`${s.name}: packing ${plan.pack.format} initrd (${plan.pack.compress ?? 'none'})`);
+    const packed = await packInitrd({ ...plan.pack, authorizedKeys: [key.publicKey] });
+    result.initrd = { ...packed, path: packed.output };
+    result.timings.packS = secondsSince(tPack);
+    const vars: Variables = {
+      scalars: {
+        initrdSha256: packed.sha256,
+        initrdBytes: String(packed.bytes),
+        initrdFormat: packed.format,
+        initrdCompress: packed.compress,
+      },
+      hostSha256: {},
+    };
+    if (result.kernelRelease) vars.scalars.kernelRelease = result.kernelRelease;
+    for (const f of plan.hostFiles) vars.hostSha256[f] = await sha256File(f);
+    if (opts.signal?.aborted) interrupted();
+
+    // 3. Boot and wait for SSH.
+    result.accel = await resolveAccel(plan.boot.accel, bzImage);
+    result.qemu = { version: await qemuVersion() };
+    log.step(`${s.name}: booting (${result.accel.accel}; ${result.accel.why})`);
+    guest = await Guest.start({
+      kernel: bzImage,
+      initrd: packed.output,
+      append: plan.boot.append,
+      memoryMiB: plan.boot.memoryMiB,
+      accel: result.accel.accel,
+      icountShift: plan.boot.icountShift,
+      runDir: plan.runDir,
+    });
+    result.qemu.argv = guest.qemu.argv;
+    if (guest.qemu.sshPort !== undefined) result.qemu.sshPort = guest.qemu.sshPort;
+    if (opts.signal?.aborted) interrupted();
+    const wait = await guest.waitForSsh(key.privateKey, plan.boot.bootTimeoutS, opts.signal);
+    switch (wait.kind) {
+      case 'interrupted':
+        interrupted();
+        break;
+      case 'panic':
+        throw new Verdict('PANIC', `kernel ${wait.report.kind} before SSH: ${wait.report.line}`);
+      case 'timeout':
+        throw new Verdict('BOOT-TIMEOUT', wait.detail);
+      case 'exited': {
+        const e = wait.exit;
+        if (e.code !== 0 && guest.qemu.firstConsoleByteAt === undefined) {
+          throw new Verdict('INFRA', `QEMU failed to start (exit ${e.code ?? e.signal}): ${e.stderr.trim() || 'no message'}`);
+        }
+        throw new Verdict(
+          e.code === 0 ? 'BOOT-TIMEOUT' : 'INFRA',
+          e.code === 0
+            ? 'the guest reset or powered off before SSH came up (QEMU exited 0), with no panic on the console'
+            : `QEMU exited ${e.code ?? e.signal} before SSH came up: ${e.stderr.trim() || 'no message'}`,
+        );
+      }
+      case 'ready':
+        session = wait.session;
+        result.timings.wallToSshReadyS = round3(wait.wallToSshReadyS);
+        log.step(`${s.name}: SSH ready after ${result.timings.wallToSshReadyS.toFixed(1)}s; ${plan.checks.length} check(s)`);
+    }
+
+    if (!session) throw new Error('internal: SSH wait ended without a session or a verdict');
+
+    // 4. Checks: all of them run (one failure should not hide the others), unless the guest dies.
+    const tChecks = Date.now();
+    const checksDir = path.join(plan.runDir, 'checks');
+    await fs.mkdir(checksDir, { recursive: true });
+    for (const [idx, check] of plan.checks.entries()) {
+      if (opts.signal?.aborted) interrupted();
+      if (guest.qemu.hasExited()) break;
+      const base = path.join(checksDir, `${String(idx + 1).padStart(2, '0')}-${slug(check.name)}`);
+      const tCheck = Date.now();
+      let record: CheckRecord;
+      try {
+        const r = await session.exec(check.run, check.timeoutS * 1000);
+        await Promise.all([writeFileAtomic(`${base}.stdout`, r.stdout), writeFileAtomic(`${base}.stderr`, r.stderr)]);
+        const verdict = r.timedOut
+          ? { ok: false, reason: `timed out after ${check.timeoutS}s` }
+          : judgeCheck(check, r, vars, s.file);
+        record = { name: check.name, run: check.run, ok: verdict.ok, exitCode: r.exitCode, timedOut: r.timedOut, durationS: secondsSince(tCheck), stdoutFile: path.relative(plan.runDir, `${base}.stdout`), stderrFile: path.relative(plan.runDir, `${base}.stderr`) };
+        if (verdict.reason) record.reason = verdict.reason;
+      } catch (err) {
+        record = { name: check.name, run: check.run, ok: false, reason: `could not run: ${(err as Error).message}`, exitCode: null, timedOut: false, durationS: secondsSince(tCheck), stdoutFile: '', stderrFile: '' };
+      }
+      await writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+      result.checks.push(record);
+      log.info(`  ${record.ok ? 'ok  ' : 'FAIL'} ${check.name}${record.reason ? `: ${record.reason}` : ''}`);
+    }
+    result.timings.checksS = secondsSince(tChecks);
+    const failed = result.checks.find((c) => !c.ok);
+    if (opts.signal?.aborted) interrupted();
+    if (result.checks.length < plan.checks.length) {
+      throw new Verdict('FAIL', `QEMU exited during the checks (after ${result.checks.length} of ${plan.checks.length})`);
+    }
+    if (failed) throw new Verdict('FAIL', `check "${failed.name}" failed: ${failed.reason}`);
+    result.outcome = 'PASS';
+    result.reason = `${plan.checks.length} check(s) passed`;
+  } catch (err) {
+    if (err instanceof Verdict) {
+      result.outcome = err.outcome;
+      result.reason = err.reason;
+    } else if (opts.signal?.aborted) {
+      result.outcome = 'INTERRUPTED';
+      result.reason = 'interrupted (SIGINT/SIGTERM)';
+    } else {
+      // Build, pack, key or QEMU problems: the test could not be carried out.
+      result.outcome = 'INFRA';
+      result.reason = err instanceof IofsError ? `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}` : `${(err as Error).message ?? String(err)}`;
+      if (!(err instanceof IofsError)) log.debug((err as Error).stack ?? String(err));
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    session?.close();
+    if (guest) {
+      const exit = await guest.stop();
+      result.qemu = { ...result.qemu, exit };
+      finishFromConsole(result, guest);
+      if (result.panic) {
+        await writeFileAtomic(path.join(plan.runDir, 'panic.txt'), `${result.panic.line}\n\n${result.panic.context.join('\n')}\n`);
+      }
+    }
+    result.timings.totalS = secondsSince(t0);
+    result.finishedAt = new Date().toISOString();
+    await save();
+  }
+  return result;
+}
+
+/** Console-derived timings, and the final word on panics: trouble anywhere on the console makes the run PANIC. */
+function finishFromConsole(result: RunResult, guest: Guest): void {
+  const q = guest.qemu;
+  if (q.firstConsoleByteAt !== undefined) result.timings.qemuStartToFirstConsoleByteS = round3((q.firstConsoleByteAt - q.startedAt) / 1000);
+  const facts = parseConsoleFacts(q.lines);
+  if (facts.runInitS !== undefined) result.timings.kernelRunInitS = facts.runInitS;
+  if (facts.unpackS !== undefined) result.timings.kernelUnpackS = facts.unpackS;
+  if (facts.unpackError) result.unpackError = facts.unpackError;
+  const init = facts.markers.find((m) => m.stage === 'init');
+  const sshd = facts.markers.find((m) => m.stage === 'sshd');
+  if (init?.uptime !== undefined) result.timings.markerInitUptimeS = init.uptime;
+  if (sshd?.uptime !== undefined) result.timings.markerSshdUptimeS = sshd.uptime;
+  const avail = Number(init?.fields.mem_available_kb);
+  if (Number.isFinite(avail) && init?.fields.mem_available_kb !== undefined) result.timings.memAvailableKbAtInit = avail;
+  const total = Number(init?.fields.mem_total_kb);
+  if (Number.isFinite(total) && init?.fields.mem_total_kb !== undefined) result.timings.memTotalKb = total;
+  const panic = guest.panic();
+  if (panic) {
+    result.panic = panic;
+    if (result.outcome !== 'INTERRUPTED' && result.outcome !== 'PANIC') {
+      const was = result.outcome === 'PASS' ? '' : ` (the run was otherwise ${result.outcome}: ${result.reason})`;
+      result.outcome = 'PANIC';
+      result.reason = `kernel ${panic.kind}: ${panic.line}${was}`;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../common/errors.js';
+import { listScenarios, loadScenario, parseScenario, parseSize, scenarioPath, scenariosDir } from './scenario.js';
+
+const FILE = '/repo/test-vms/scenarios/cpio-gzip.json';
+
+function valid(): Record<string, unknown> {
+  return {
+    description: 'gzip cpio guest',
+    kernel: { base: '6.12', fragments: ['guest', 'erofs'], patches: false },
+    initrd: { manifest: '../guest/manifest.json', format: 'cpio', compress: 'gzip', payload: '64M' },
+    append: '',
+    memoryMiB: 512,
+    bootTimeoutS: 60,
+    checks: [
+      { name: 'kernel release', run: 'uname -r', expect: { exitCode: 0, stdout: '${kernelRelease}' } },
+      { name: 'root fs', run: 'stat -f -c %T /', expect: { stdoutMatches: '^(rootfs|tmpfs)$' } },
+    ],
+  };
+}
+
+function errorOf(json: unknown): string {
+  try {
+    parseScenario(json, FILE);
+  } catch (err) {
+    expect((err as { exitCode?: number }).exitCode).toBe(ExitCode.USAGE);
+    return (err as Error).message;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('parseScenario', () => {
+  it('reads a complete scenario, resolving the manifest against the file', () => {
+    const s = parseScenario(valid(), FILE);
+    expect(s.name).toBe('cpio-gzip');
+    expect(s.initrd).toEqual({ manifest: '/repo/test-vms/guest/manifest.json', format: 'cpio', compress: 'gzip', payloadBytes: 64 * 1024 * 1024 });
+    expect(s.kernel).toEqual({ base: '6.12', fragments: ['guest', 'erofs'], patches: false });
+    expect(s.checks[0]).toEqual({ name: 'kernel release', run: 'uname -r', expect: { exitCode: 0, stdout: '${kernelRelease}' }, timeoutS: 30 });
+    expect(s.checks[1]?.expect).toEqual({ exitCode: 0, stdoutMatches: ['^(rootfs|tmpfs)$'] });
+  });
+
+  it('fills defaults', () => {
+    const s = parseScenario({ kernel: { base: '6.12' }, initrd: { manifest: 'm.json', format: 'erofs' }, checks: [] }, FILE);
+    expect(s).toMatchObject({ append: '', memoryMiB: 512, bootTimeoutS: 60, description: '' });
+    expect(s.kernel.fragments).toEqual(['guest']);
+    expect(s.initrd.compress).toBe('none');
+    expect(s.initrd.payloadBytes).toBe(0);
+  });
+
+  it('names the file and the entry that is wrong', () => {
+    expect(errorOf({ ...valid(), memoryMiB: 'lots' })).toMatch(/^cpio-gzip\.json\.memoryMiB: .*whole number from 64/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'squashfs' } })).toMatch(/cpio-gzip\.json\.initrd\.format: must be one of cpio, erofs \(got "squashfs"\)/);
+    expect(errorOf({ ...valid(), kernel: { fragments: [] } })).toMatch(/kernel\.base: missing/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/initrd\.payload: not a size/);
+    expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/checks: must be a list/);
+  });
+
+  it('names the check by index and name', () => {
+    const json = valid();
+    (json.checks as unknown[]).push({ name: 'typo', run: 'true', expect: { stdoutMatch: 'x' } });
+    expect(errorOf(json)).toBe('cpio-gzip.json.checks[2] (typo).expect: unknown key "stdoutMatch"');
+  });
+
+  it('rejects unknown keys, unknown variables, bad regexes and duplicate names', () => {
+    expect(errorOf({ ...valid(), memory: 512 })).toMatch(/unknown key "memory"/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${kernelVersion}' } }] })).toMatch(/checks\[0\] \(a\)\.expect: unknown variable \$\{kernelVersion\}/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdoutMatches: '(' } }] })).toMatch(/invalid regular expression/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: {} }, { name: 'a', run: 'y', expect: {} }] })).toMatch(/two checks are named "a"/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: ' ', expect: {} }] })).toMatch(/run: must not be empty/);
+  });
+
+  it('accepts ${hostSha256:PATH} and $comment keys', () => {
+    const s = parseScenario({ ...valid(), $comment: 'why', checks: [{ name: 'busybox', run: 'sha256sum /bin/busybox', expect: { stdoutContains: '${hostSha256:/bin/busybox}' } }] }, FILE);
+    expect(s.checks[0]?.expect.stdoutContains).toEqual(['${hostSha256:/bin/busybox}']);
+  });
+});
+
+describe('parseSize', () => {
+  it('takes bytes and binary units', () => {
+    expect(parseSize(0, 'x')).toBe(0);
+    expect(parseSize('0', 'x')).toBe(0);
+    expect(parseSize('512K', 'x')).toBe(512 * 1024);
+    expect(parseSize('64MiB', 'x')).toBe(64 * 1024 ** 2);
+    expect(parseSize('1g', 'x')).toBe(1024 ** 3);
+    expect(() => parseSize(-1, 'where')).toThrow(/^where: not a size/);
+  });
+});
+
+describe('scenario files', () => {
+  it('maps names to test-vms/scenarios and paths to themselves', () => {
+    expect(scenarioPath('cpio-gzip')).toBe(path.join(scenariosDir, 'cpio-gzip.json'));
+    expect(scenarioPath('./x.json')).toBe(path.resolve('x.json'));
+  });
+
+  it('every shipped scenario is valid', async () => {
+    const names = await listScenarios();
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) await expect(loadScenario(n)).resolves.toMatchObject({ name: n });
+  });
+
+  it('a missing scenario lists the known ones', async () => {
+    await expect(loadScenario('no-such-scenario')).rejects.toMatchObject({ exitCode: ExitCode.USAGE, hint: expect.stringContaining('cpio-gzip') });
+  });
+});

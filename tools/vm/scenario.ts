@@ -1,0 +1,318 @@
+/**
+ * Scenarios: data files (test-vms/scenarios/*.json) that say which kernel,
+ * which initrd, which command line and memory, and which checks to run over
+ * SSH. Parsing and validation are pure; errors name the file and the entry.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../common/errors.js';
+import { testVmsDir } from '../common/paths.js';
+
+export const scenariosDir = path.join(testVmsDir, 'scenarios');
+
+export interface CheckExpect {
+  /** Exit status the command must end with (default 0). */
+  exitCode: number;
+  /** stdout, without its trailing newlines, must equal this. */
+  stdout?: string;
+  /** stdout must contain each of these substrings. */
+  stdoutContains?: string[];
+  /** stdout must match each regex (JavaScript syntax, multiline: ^ and $ match at line ends). */
+  stdoutMatches?: string[];
+  /** stdout must not match any of these. */
+  stdoutNotMatches?: string[];
+  /** stderr must contain / match (for commands expected to fail). */
+  stderrContains?: string[];
+  stderrMatches?: string[];
+}
+
+export interface Check {
+  name: string;
+  /** Shell command run by the guest's /bin/sh through SSH exec. */
+  run: string;
+  expect: CheckExpect;
+  /** Per-check bound in seconds (default 30). */
+  timeoutS: number;
+}
+
+export interface Scenario {
+  /** File name without .json: the name in run directories and reports. */
+  name: string;
+  /** Absolute path of the scenario file. */
+  file: string;
+  description: string;
+  kernel: { base: string; fragments: string[]; patches: boolean };
+  initrd: {
+    /** Absolute path (the file holds it relative to itself). */
+    manifest: string;
+    format: 'cpio' | 'erofs';
+    compress: string;
+    payloadBytes: number;
+  };
+  append: string;
+  memoryMiB: number;
+  bootTimeoutS: number;
+  checks: Check[];
+}
+
+/**
+ * Variables a check may use in its expectations: `${kernelRelease}`,
+ * `${initrdSha256}`, `${initrdBytes}`, `${initrdFormat}`, `${initrdCompress}`,
+ * and `${hostSha256:PATH}`, the SHA-256 of a host file (absolute, or relative
+ * to the scenario file), e.g. to compare a guest file with its source.
+ */
+export const SCALAR_VARIABLES = ['kernelRelease', 'initrdSha256', 'initrdBytes', 'initrdFormat', 'initrdCompress'] as const;
+export type ScalarVariable = (typeof SCALAR_VARIABLES)[number];
+
+const VARIABLE_REF = /\$\{([^}]*)\}/g;
+
+export interface VariableRef {
+  /** The text between ${ and }. */
+  raw: string;
+  kind: 'scalar' | 'hostSha256';
+  /** scalar: the variable name; hostSha256: the host path as written. */
+  value: string;
+}
+
+/** The variables a string refers to; throws (naming `where`) on unknown ones. */
+export function variableRefs(text: string, where: string): VariableRef[] {
+  const refs: VariableRef[] = [];
+  for (const m of text.matchAll(VARIABLE_REF)) {
+    const raw = m[1] ?? '';
+    if ((SCALAR_VARIABLES as readonly string[]).includes(raw)) refs.push({ raw, kind: 'scalar', value: raw });
+    else if (raw.startsWith('hostSha256:') && raw.length > 'hostSha256:'.length) {
+      refs.push({ raw, kind: 'hostSha256', value: raw.slice('hostSha256:'.length) });
+    } else {
+      throw new InputError(`${where}: unknown variable \${${raw}}`, {
+        hint: `variables: ${SCALAR_VARIABLES.map((v) => `\${${v}}`).join(', ')}, \${hostSha256:PATH}`,
+      });
+    }
+  }
+  return refs;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, B: 1, K: 1024, KIB: 1024, M: 1024 ** 2, MIB: 1024 ** 2, G: 1024 ** 3, GIB: 1024 ** 3,
+};
+
+/** "0", "64M", "64MiB", "1G", 4096 → bytes (binary units). */
+export function parseSize(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string') {
+    const m = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(value);
+    const unit = SIZE_UNITS[(m?.[2] ?? '').toUpperCase()];
+    if (m && unit !== undefined) return Number(m[1]) * unit;
+  }
+  throw new InputError(`${where}: not a size: ${JSON.stringify(value)}`, {
+    hint: 'a whole number of bytes, or with a binary unit: "0", "512K", "64M", "64MiB", "1G"',
+  });
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads fields of one JSON object, naming the file and entry in every error. */
+class Fields {
+  private readonly used = new Set<string>();
+
+  constructor(
+    private readonly obj: Json,
+    readonly where: string,
+  ) {}
+
+  private fail(key: string, what: string): never {
+    throw new InputError(`${this.where}.${key}: ${what} (got ${JSON.stringify(this.obj[key])})`);
+  }
+
+  private get(key: string): unknown {
+    this.used.add(key);
+    return this.obj[key];
+  }
+
+  has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
+
+  string(key: string, dflt?: string): string {
+    const v = this.get(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'string') this.fail(key, v === undefined ? 'missing, must be a string' : 'must be a string');
+    return v;
+  }
+
+  nonEmptyString(key: string): string {
+    const v = this.string(key);
+    if (!v.trim()) this.fail(key, 'must not be empty');
+    return v;
+  }
+
+  boolean(key: string, dflt: boolean): boolean {
+    const v = this.get(key);
+    if (v === undefined) return dflt;
+    if (typeof v !== 'boolean') this.fail(key, 'must be true or false');
+    return v;
+  }
+
+  integer(key: string, dflt: number | undefined, min: number, max: number): number {
+    const v = this.get(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(key, `${v === undefined ? 'missing, ' : ''}must be a whole number from ${min} to ${max}`);
+    }
+    return v;
+  }
+
+  oneOf<T extends string>(key: string, values: readonly T[], dflt?: T): T {
+    const v = this.get(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      this.fail(key, `must be one of ${values.join(', ')}`);
+    }
+    return v as T;
+  }
+
+  /** A string or a list of strings (single values are the common case in files). */
+  strings(key: string): string[] | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v === 'string') return [v];
+    if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) return v as string[];
+    this.fail(key, 'must be a string or a non-empty list of strings');
+  }
+
+  raw(key: string): unknown {
+    return this.get(key);
+  }
+
+  object(key: string): Fields {
+    const v = this.get(key);
+    if (!isObject(v)) this.fail(key, v === undefined ? 'missing, must be an object' : 'must be an object');
+    return new Fields(v, `${this.where}.${key}`);
+  }
+
+  /** Unknown keys are errors: a typo ("stdoutMatch") must not silently check nothing. */
+  done(allowed: readonly string[] = []): void {
+    for (const k of Object.keys(this.obj)) {
+      if (k.startsWith('$') || this.used.has(k) || allowed.includes(k)) continue;
+      throw new InputError(`${this.where}: unknown key "${k}"`, {
+        hint: `known keys: ${[...this.used, ...allowed].join(', ')}`,
+      });
+    }
+  }
+}
+
+const EXPECT_STRING_LISTS = ['stdoutContains', 'stdoutMatches', 'stdoutNotMatches', 'stderrContains', 'stderrMatches'] as const;
+
+function parseCheck(value: unknown, where: string): Check {
+  if (!isObject(value)) throw new InputError(`${where}: must be an object with name, run and expect`);
+  const f = new Fields(value, where);
+  const name = f.nonEmptyString('name');
+  const run = f.nonEmptyString('run');
+  const timeoutS = f.integer('timeoutS', 30, 1, 3600);
+  const e = f.object('expect');
+  const expect: CheckExpect = { exitCode: e.integer('exitCode', 0, 0, 255) };
+  if (e.has('stdout')) expect.stdout = e.string('stdout');
+  for (const key of EXPECT_STRING_LISTS) {
+    const list = e.strings(key);
+    if (list) expect[key] = list;
+  }
+  e.done();
+  // Validate variables and regexes now, not at the end of a boot.
+  const texts = [expect.stdout, ...EXPECT_STRING_LISTS.flatMap((k) => expect[k] ?? [])].filter(
+    (t): t is string => t !== undefined,
+  );
+  for (const t of texts) variableRefs(t, `${where}.expect`);
+  for (const key of ['stdoutMatches', 'stdoutNotMatches', 'stderrMatches'] as const) {
+    for (const re of expect[key] ?? []) {
+      try {
+        new RegExp(re.replace(VARIABLE_REF, 'x'), 'm');
+      } catch (err) {
+        throw new InputError(`${where}.expect.${key}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
+      }
+    }
+  }
+  f.done();
+  return { name, run, expect, timeoutS };
+}
+
+/**
+ * Validates a parsed scenario file. `file` is the scenario's path: it names
+ * the scenario and anchors relative paths (the manifest).
+ */
+export function parseScenario(json: unknown, file: string): Scenario {
+  const where = path.basename(file);
+  if (!isObject(json)) throw new InputError(`${where}: a scenario must be a JSON object`);
+  const f = new Fields(json, where);
+  const description = f.string('description', '');
+  const k = f.object('kernel');
+  const base = k.nonEmptyString('base');
+  const fragmentsRaw = k.raw('fragments') ?? ['guest'];
+  if (!Array.isArray(fragmentsRaw) || !fragmentsRaw.every((s) => typeof s === 'string' && s.trim())) {
+    throw new InputError(`${where}.kernel.fragments: must be a list of config fragment names (got ${JSON.stringify(fragmentsRaw)})`);
+  }
+  const patches = k.boolean('patches', false);
+  k.done();
+  const i = f.object('initrd');
+  const manifest = path.resolve(path.dirname(path.resolve(file)), i.nonEmptyString('manifest'));
+  const format = i.oneOf('format', ['cpio', 'erofs'] as const);
+  const compress = i.string('compress', 'none');
+  const payloadBytes = i.has('payload') ? parseSize(i.raw('payload'), `${where}.initrd.payload`) : 0;
+  i.done();
+  const append = f.string('append', '');
+  const memoryMiB = f.integer('memoryMiB', 512, 64, 65536);
+  const bootTimeoutS = f.integer('bootTimeoutS', 60, 1, 3600);
+  const checksRaw = f.raw('checks');
+  if (!Array.isArray(checksRaw)) throw new InputError(`${where}.checks: must be a list of checks (may be empty)`);
+  const checks = checksRaw.map((c, idx) => parseCheck(c, `${where}.checks[${idx}]${isObject(c) && typeof c.name === 'string' ? ` (${c.name})` : ''}`));
+  const names = new Set<string>();
+  for (const c of checks) {
+    if (names.has(c.name)) throw new InputError(`${where}.checks: two checks are named "${c.name}"; names identify results`);
+    names.add(c.name);
+  }
+  f.done();
+  return {
+    name: path.basename(file).replace(/\.json$/, ''),
+    file: path.resolve(file),
+    description,
+    kernel: { base, fragments: fragmentsRaw as string[], patches },
+    initrd: { manifest, format, compress, payloadBytes },
+    append,
+    memoryMiB,
+    bootTimeoutS,
+    checks,
+  };
+}
+
+/** A scenario argument is a path to a .json file or a name in test-vms/scenarios/. */
+export function scenarioPath(arg: string): string {
+  if (arg.endsWith('.json') || arg.includes('/')) return path.resolve(arg);
+  return path.join(scenariosDir, `${arg}.json`);
+}
+
+export async function loadScenario(arg: string): Promise<Scenario> {
+  const file = scenarioPath(arg);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const known = await listScenarios().catch(() => []);
+    throw new InputError(`scenario ${arg}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      hint: known.length ? `scenarios in test-vms/scenarios: ${known.join(', ')}` : undefined,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseScenario(json, file);
+}
+
+export async function listScenarios(): Promise<string[]> {
+  const names = await fs.readdir(scenariosDir);
+  return names.filter((n) => n.endsWith('.json')).map((n) => n.replace(/\.json$/, '')).sort();
+}

@@ -1,0 +1,63 @@
+/** Running several scenarios, concurrently if asked, with every input checked before anything boots. */
+import { InputError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import type { AccelMode } from './accel.js';
+import { inspectKernel } from './bzimage.js';
+import { planScenario } from './plan.js';
+import { createRunDir, runScenario, type RunResult } from './runner.js';
+import { loadScenario, type Scenario } from './scenario.js';
+
+export interface SuiteOptions {
+  /** Names in test-vms/scenarios/ or paths to .json files. */
+  scenarios: string[];
+  jobs: number;
+  /** Without it, no new scenario starts after one did not PASS. */
+  keepGoing: boolean;
+  kernelOverride?: string;
+  accel: AccelMode;
+  icountShift?: number | 'auto';
+  runsDir?: string;
+  signal?: AbortSignal;
+  /** Called as each scenario finishes (for the summary line). */
+  onResult?: (r: RunResult) => void;
+}
+
+export interface SuiteResult {
+  results: RunResult[];
+  /** Scenarios not started because an earlier one failed. */
+  notRun: string[];
+}
+
+export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new InputError(`--jobs must be a whole number, at least 1 (got ${o.jobs})`);
+  if (o.scenarios.length === 0) throw new InputError('no scenarios given', { hint: 'e.g. iofs vm test cpio-gzip' });
+  // Bad input stops here, before any build or boot: every file, and the kernel if given.
+  const scenarios: Scenario[] = [];
+  for (const arg of o.scenarios) scenarios.push(await loadScenario(arg));
+  if (o.kernelOverride !== undefined) await inspectKernel(o.kernelOverride);
+
+  const results: RunResult[] = new Array(scenarios.length);
+  const notRun: string[] = [];
+  let next = 0;
+  let stop = false;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const idx = next++;
+      const s = scenarios[idx];
+      if (s === undefined) return;
+      if (stop || o.signal?.aborted) {
+        notRun.push(s.name);
+        continue;
+      }
+      const runDir = await createRunDir(s.name, o.runsDir);
+      log.step(`${s.name}: run directory ${runDir}`);
+      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, accel: o.accel, icountShift: o.icountShift });
+      const r = await runScenario(plan, { signal: o.signal });
+      results[idx] = r;
+      o.onResult?.(r);
+      if (r.outcome !== 'PASS' && !o.keepGoing) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, scenarios.length) }, worker));
+  return { results: results.filter((r): r is RunResult => r !== undefined), notRun };
+}
