@@ -7,7 +7,7 @@ import { InputError } from '../common/errors.js';
 import { buildTree, expectedFile, type BuildOptions } from './build.js';
 import { importTree } from './importer.js';
 import { loadManifest, type Manifest } from './manifest.js';
-import { parseFormat, writeImage, type InitrdFormat, type WriteResult } from './pack.js';
+import { checkCompression, parseFormat, writeImage, type InitrdFormat, type WriteResult } from './pack.js';
 import { stageTreeTo } from './erofs.js';
 import type { Tree } from './tree.js';
 
@@ -55,6 +55,7 @@ export interface PackResult {
 /** Pack a guest manifest into an initrd. Validates everything before writing; output is atomic. */
 export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   const format = parseFormat(opts.format);
+  checkCompression(format, opts.compress);
   const manifest = await loadManifest(opts.manifestPath);
   const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
@@ -90,6 +91,7 @@ export interface ImportOptions {
 /** Convert an existing initramfs (cpio segments) or rootfs tarball to cpio or EROFS. */
 export async function importImage(opts: ImportOptions): Promise<PackResult & { entries: number; skipped: string[] }> {
   const format = parseFormat(opts.format);
+  checkCompression(format, opts.compress);
   const imported = await importTree(opts.input);
   try {
     const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes });

@@ -78,6 +78,13 @@ export interface WriteResult {
   sha256: string;
 }
 
+/** Check a compression name for a format without writing anything (fail before slow work). */
+export function checkCompression(format: InitrdFormat, compress: string | undefined): void {
+  if (compress === undefined) return;
+  if (format === 'cpio') parseCpioCompression(compress);
+  else parseErofsCompression(compress);
+}
+
 /** Write `tree` as `format` with the compression named by `compress` (validated first: nothing is written on bad input). */
 export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: { clusterBytes?: number | undefined; early?: Tree | undefined } = {}): Promise<WriteResult> {
   let compressName: string;
