@@ -1,0 +1,141 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../common/errors.js';
+import { importImage } from './index.js';
+import { inspectImage } from './inspect.js';
+import { snapshotDir, tempDir } from './testutil.js';
+
+let dir: string;
+/** The multi-segment image and what each segment is, built with GNU cpio and the real compressors. */
+let image: string;
+const segs: Array<{ algo: string; file: string; entries: number }> = [];
+const ZERO_PAD = 512;
+
+async function tree(root: string, files: Record<string, string>): Promise<void> {
+  for (const [p, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(root, p)), { recursive: true });
+    await fs.writeFile(path.join(root, p), content);
+  }
+}
+
+async function gnuCpio(src: string, out: string): Promise<number> {
+  const list = (await execa('find', ['.', '-mindepth', '1'], { cwd: src })).stdout;
+  await execa('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet'], { cwd: src, input: list + '\n', stdout: { file: out } });
+  return list.split('\n').length;
+}
+
+beforeAll(async () => {
+  dir = await tempDir();
+  const compressors: Record<string, string[] | undefined> = { none: undefined, gzip: ['gzip', '-9', '-n', '-c'], zstd: ['zstd', '-q', '-c'], lz4: ['lz4', '-l', '-q', '-c'], xz: ['xz', '--check=crc32', '-c'] };
+  for (const [i, algo] of Object.keys(compressors).entries()) {
+    const src = path.join(dir, `seg${i}`);
+    if (i === 0) await tree(src, { 'kernel/x86/microcode/GenuineIntel.bin': 'microcode\n' });
+    else await tree(src, { [`etc/seg${i}.conf`]: `segment ${i}\n`.repeat(1000 * i), 'etc/shared.conf': `from segment ${i}\n`, [`usr/lib/lib${algo}.so`]: Buffer.alloc(70_000 * i, i).toString() });
+    if (i === 2) {
+      await fs.symlink(`seg${i}.conf`, path.join(src, 'etc/link'));
+      await fs.link(path.join(src, 'etc/seg2.conf'), path.join(src, 'etc/seg2.hard'));
+      await fs.chmod(path.join(src, 'etc/seg2.conf'), 0o600);
+    }
+    const rawFile = path.join(dir, `seg${i}.cpio`);
+    const entries = await gnuCpio(src, rawFile);
+    const cmd = compressors[algo];
+    const file = cmd ? `${rawFile}.${algo}` : rawFile;
+    if (cmd) await execa(cmd[0]!, [...cmd.slice(1), rawFile], { stdout: { file } });
+    segs.push({ algo, file, entries });
+  }
+  const parts: Buffer[] = [];
+  for (const s of segs) parts.push(await fs.readFile(s.file), Buffer.alloc(ZERO_PAD));
+  image = path.join(dir, 'multi.img');
+  await fs.writeFile(image, Buffer.concat(parts));
+}, 60_000);
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('inspect', () => {
+  it('lists every segment of a multi-segment image with offset, length, compression and entry count', async () => {
+    const r = await inspectImage(image);
+    if (r.kind !== 'cpio') throw new Error('expected cpio');
+    let offset = 0;
+    const want = [];
+    for (const s of segs) {
+      const bytes = await fs.readFile(s.file);
+      // GNU cpio pads an uncompressed archive with zeros to 512-byte blocks; the
+      // segment (as the kernel sees it) ends after TRAILER!!!, the zeros are padding.
+      const trailerEnd = bytes.lastIndexOf('TRAILER!!!\0') + 11;
+      const length = s.algo === 'none' ? (trailerEnd + 3) & ~3 : bytes.length;
+      expect(bytes.subarray(length).every((b) => b === 0)).toBe(true);
+      want.push({ offset, length, compression: s.algo, entries: s.entries });
+      offset += bytes.length + ZERO_PAD;
+    }
+    expect(r.segments.map(({ offset, length, compression, entries }) => ({ offset, length, compression, entries }))).toEqual(want);
+  });
+
+  it('says clearly that garbage is neither cpio nor EROFS (exit code 2)', async () => {
+    const junk = path.join(dir, 'junk');
+    await fs.writeFile(junk, 'this is not an image at all, just text\n'.repeat(100));
+    await expect(inspectImage(junk)).rejects.toMatchObject({ exitCode: ExitCode.USAGE, message: expect.stringMatching(/neither a cpio initramfs nor an EROFS image/) });
+    const bz = path.join(dir, 'junk.bz2');
+    await execa('bzip2', ['-c', junk], { stdout: { file: bz } }).catch(() => fs.writeFile(bz, Buffer.from('BZh91AY&SY')));
+    await expect(inspectImage(bz)).rejects.toThrow(/neither a cpio initramfs nor an EROFS image \(starts with bzip2 data\)/);
+    const truncated = path.join(dir, 'trunc');
+    const whole = await fs.readFile(segs[1]!.file);
+    await fs.writeFile(truncated, Buffer.concat([await fs.readFile(segs[0]!.file), whole.subarray(0, whole.length / 2)]));
+    await expect(inspectImage(truncated)).rejects.toThrow(/segment 1 at offset \d+/);
+  });
+});
+
+describe('import', () => {
+  it('a multi-segment compressed cpio gives back its tree (later segments win, as in the kernel)', async () => {
+    // The reference: GNU cpio unpacking each segment in order over one directory.
+    const ref = path.join(dir, 'ref');
+    await fs.mkdir(ref);
+    for (const s of segs) {
+      const raw = s.file.replace(/\.(gzip|zstd|lz4|xz)$/, '');
+      await execa('cpio', ['-i', '-d', '-u', '-m', '--quiet'], { inputFile: raw, cwd: ref });
+    }
+    const out = path.join(dir, 'imported.cpio');
+    const r = await importImage({ input: image, format: 'cpio', compress: 'zstd', output: out });
+    expect(r.skipped).toEqual([]);
+    const x = path.join(dir, 'x-imported');
+    await fs.mkdir(x);
+    const raw = (await execa('zstd', ['-dcq', out], { encoding: 'buffer' })).stdout;
+    await execa('cpio', ['-i', '-d', '-m', '--quiet'], { input: raw, cwd: x });
+    const got = await snapshotDir(x);
+    expect(got).toEqual(await snapshotDir(ref));
+    expect(got['/etc/shared.conf']!.size).toBe('from segment 4\n'.length);
+    expect(got['/etc/seg2.hard']!.linkGroup).toBe('/etc/seg2.conf');
+  });
+
+  it.each([
+    ['tar', ['-cf']],
+    ['tar.gz', ['-czf']],
+    ['tar.xz', ['-cJf']],
+    ['tar.zst', ['--zstd', '-cf']],
+  ])('a rootfs %s becomes an EROFS image with the same tree', async (ext, flags) => {
+    const src = path.join(dir, `rootfs-${ext}`);
+    await tree(src, { 'bin/tool': '#!/bin/sh\n', 'etc/os-release': 'ID=test\n', 'usr/share/big': 'x'.repeat(300_000) });
+    await fs.symlink('usr/share', path.join(src, 'share'));
+    await fs.link(path.join(src, 'bin/tool'), path.join(src, 'bin/tool2'));
+    await fs.chmod(path.join(src, 'bin/tool'), 0o755);
+    await execa('mknod', [path.join(src, 'null'), 'c', '1', '3']);
+    const tarball = path.join(dir, `rootfs.${ext}`);
+    await execa('tar', [...flags, tarball, '--owner=0', '--group=0', '-C', src, '.']);
+    const out = path.join(dir, `rootfs-${ext}.erofs`);
+    await importImage({ input: tarball, format: 'erofs', output: out });
+    const x = path.join(dir, `x-rootfs-${ext}`);
+    await execa('fsck.erofs', [`--extract=${x}`, out]);
+    const noLinks = (s: Record<string, object>): Record<string, object> => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { ...v, linkGroup: undefined }]));
+    expect(noLinks(await snapshotDir(x))).toEqual(noLinks(await snapshotDir(src)));
+  });
+
+  it('refuses an EROFS image as import input and leaves no output', async () => {
+    const erofs = path.join(dir, 'rootfs-tar.erofs');
+    const out = path.join(dir, 'never.cpio');
+    await expect(importImage({ input: erofs, format: 'cpio', output: out })).rejects.toThrow(/is an EROFS image/);
+    await expect(importImage({ input: image, format: 'cpio', compress: 'brotli', output: out })).rejects.toThrow('unknown cpio compression "brotli": valid are none, gzip, zstd, lz4, xz');
+    await expect(fs.stat(out)).rejects.toThrow();
+  });
+});
