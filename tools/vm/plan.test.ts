@@ -18,12 +18,15 @@ describe('planScenario', () => {
   it('asks for a kernel build, a pack into the run directory, and a boot', () => {
     const p = planScenario(scenario, { runDir: '/cache/runs/X-cpio-gzip', accel: 'auto' });
     expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true } });
-    expect(p.pack).toEqual({
-      manifestPath: '/repo/test-vms/guest/manifest.json',
-      format: 'cpio',
-      compress: 'gzip',
-      payloadBytes: 1024 * 1024,
-      output: '/cache/runs/X-cpio-gzip/initrd.cpio.gz',
+    expect(p.initrd).toEqual({
+      kind: 'pack',
+      pack: {
+        manifestPath: '/repo/test-vms/guest/manifest.json',
+        format: 'cpio',
+        compress: 'gzip',
+        payloadBytes: 1024 * 1024,
+        output: '/cache/runs/X-cpio-gzip/initrd.cpio.gz',
+      },
     });
     expect(p.boot).toEqual({ append: 'loglevel=7', commandLine: 'console=ttyS0 panic=-1 loglevel=7', memoryMiB: 1024, bootTimeoutS: 45, accel: 'auto' });
     expect(p.hostFiles).toEqual(['/bin/busybox']);
@@ -34,6 +37,11 @@ describe('planScenario', () => {
     expect(p.kernel).toEqual({ kind: 'given', bzImage: '/k/bzImage' });
     expect(p.boot.icountShift).toBe(3);
     expect(p.boot.accel).toBe('tcg');
+  });
+
+  it('boots a given initrd image as is', () => {
+    const s = parseScenario({ kernel: { base: '6.12' }, initrd: { image: 'junk.img' }, checks: [] }, '/repo/t/s.json');
+    expect(planScenario(s, { runDir: '/r', accel: 'tcg' }).initrd).toEqual({ kind: 'image', image: '/repo/t/junk.img' });
   });
 });
 

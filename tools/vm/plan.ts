@@ -26,12 +26,16 @@ export type KernelPlan =
   /** --kernel: a bzImage given by the developer, used as is (its release is read from the image). */
   | { kind: 'given'; bzImage: string };
 
+export type InitrdPlan =
+  /** authorizedKeys is filled in by the runner from the workspace key. */
+  | { kind: 'pack'; pack: Omit<PackOptions, 'authorizedKeys'> }
+  | { kind: 'image'; image: string };
+
 export interface ScenarioPlan {
   scenario: Scenario;
   runDir: string;
   kernel: KernelPlan;
-  /** authorizedKeys is filled in by the runner from the workspace key. */
-  pack: Omit<PackOptions, 'authorizedKeys'>;
+  initrd: InitrdPlan;
   boot: BootRequest;
   checks: Check[];
   /** Host files whose SHA-256 the checks compare against (${hostSha256:…}). */
@@ -71,13 +75,19 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     scenario: s,
     runDir: o.runDir,
     kernel,
-    pack: {
-      manifestPath: s.initrd.manifest,
-      format: s.initrd.format,
-      compress: s.initrd.compress,
-      payloadBytes: s.initrd.payloadBytes,
-      output: path.join(o.runDir, initrdFileName(s.initrd.format, s.initrd.compress)),
-    },
+    initrd:
+      s.initrd.kind === 'image'
+        ? { kind: 'image', image: s.initrd.image }
+        : {
+            kind: 'pack',
+            pack: {
+              manifestPath: s.initrd.manifest,
+              format: s.initrd.format,
+              compress: s.initrd.compress,
+              payloadBytes: s.initrd.payloadBytes,
+              output: path.join(o.runDir, initrdFileName(s.initrd.format, s.initrd.compress)),
+            },
+          },
     boot,
     checks: s.checks,
     hostFiles: hostFilesToHash(s),

@@ -70,7 +70,7 @@ export interface RunResult {
   commandLine: string;
   memoryMiB: number;
   bootTimeoutS: number;
-  initrd?: PackResult & { path: string };
+  initrd?: InitrdRecord;
   qemu?: { version?: string; argv?: string[]; sshPort?: number; exit?: QemuExit };
   host: { hostname: string; kernel: string; cpus: number; node: string };
   timings: Timings;
@@ -78,6 +78,9 @@ export interface RunResult {
   unpackError?: string;
   checks: CheckRecord[];
 }
+
+/** The initrd a run booted: what packInitrd returned, or a given image's size and hash. */
+export type InitrdRecord = Omit<PackResult, 'format'> & { format: PackResult['format'] | 'image'; path: string };
 
 export interface RunOptions {
   /** Aborts the run: QEMU is killed, the outcome is INTERRUPTED. */
@@ -155,6 +158,12 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     commandLine: plan.boot.commandLine,
     memoryMiB: plan.boot.memoryMiB,
     bootTimeoutS: plan.boot.bootTimeoutS,
+    // Placeholders fix the key order of results.json (JSON.stringify drops undefined ones).
+    kernel: undefined,
+    kernelRelease: undefined,
+    initrd: undefined,
+    accel: undefined,
+    qemu: undefined,
     host: { hostname: os.hostname(), kernel: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.cpus().length, node: process.version },
     timings: {},
     checks: [],
@@ -191,19 +200,28 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     }
     if (opts.signal?.aborted) interrupted();
 
-    // 2. Initrd, with the workspace key authorized.
+    // 2. Initrd, packed with the workspace key authorized (or a given image, as is).
     const key = await ensureSshKey();
     const tPack = Date.now();
-    log.step(`${s.name}: packing ${plan.pack.format} initrd (${plan.pack.compress ?? 'none'})`);
-    const packed = await packInitrd({ ...plan.pack, authorizedKeys: [key.publicKey] });
-    result.initrd = { ...packed, path: packed.output };
-    result.timings.packS = secondsSince(tPack);
+    let initrd: InitrdRecord;
+    if (plan.initrd.kind === 'pack') {
+      const pack = plan.initrd.pack;
+      log.step(`${s.name}: packing ${pack.format} initrd (${pack.compress ?? 'default compression'})`);
+      const packed = await packInitrd({ ...pack, authorizedKeys: [key.publicKey] });
+      initrd = { ...packed, path: packed.output };
+      result.timings.packS = secondsSince(tPack);
+    } else {
+      const st = await fs.stat(plan.initrd.image).catch(() => undefined);
+      if (!st?.isFile()) throw new IofsError(`${path.basename(s.file)}: initrd image ${plan.initrd.image}: no such file`);
+      initrd = { path: plan.initrd.image, output: plan.initrd.image, format: 'image', compress: 'as given', bytes: st.size, sha256: await sha256File(plan.initrd.image) };
+    }
+    result.initrd = initrd;
     const vars: Variables = {
       scalars: {
-        initrdSha256: packed.sha256,
-        initrdBytes: String(packed.bytes),
-        initrdFormat: packed.format,
-        initrdCompress: packed.compress,
+        initrdSha256: initrd.sha256,
+        initrdBytes: String(initrd.bytes),
+        initrdFormat: initrd.format,
+        initrdCompress: initrd.compress,
       },
       hostSha256: {},
     };
@@ -217,7 +235,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     log.step(`${s.name}: booting (${result.accel.accel}; ${result.accel.why})`);
     guest = await Guest.start({
       kernel: bzImage,
-      initrd: packed.output,
+      initrd: initrd.path,
       append: plan.boot.append,
       memoryMiB: plan.boot.memoryMiB,
       accel: result.accel.accel,

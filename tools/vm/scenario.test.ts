@@ -34,7 +34,7 @@ describe('parseScenario', () => {
   it('reads a complete scenario, resolving the manifest against the file', () => {
     const s = parseScenario(valid(), FILE);
     expect(s.name).toBe('cpio-gzip');
-    expect(s.initrd).toEqual({ manifest: '/repo/test-vms/guest/manifest.json', format: 'cpio', compress: 'gzip', payloadBytes: 64 * 1024 * 1024 });
+    expect(s.initrd).toEqual({ kind: 'pack', manifest: '/repo/test-vms/guest/manifest.json', format: 'cpio', compress: 'gzip', payloadBytes: 64 * 1024 * 1024 });
     expect(s.kernel).toEqual({ base: '6.12', fragments: ['guest', 'erofs'], patches: false });
     expect(s.checks[0]).toEqual({ name: 'kernel release', run: 'uname -r', expect: { exitCode: 0, stdout: '${kernelRelease}' }, timeoutS: 30 });
     expect(s.checks[1]?.expect).toEqual({ exitCode: 0, stdoutMatches: ['^(rootfs|tmpfs)$'] });
@@ -44,8 +44,7 @@ describe('parseScenario', () => {
     const s = parseScenario({ kernel: { base: '6.12' }, initrd: { manifest: 'm.json', format: 'erofs' }, checks: [] }, FILE);
     expect(s).toMatchObject({ append: '', memoryMiB: 512, bootTimeoutS: 60, description: '' });
     expect(s.kernel.fragments).toEqual(['guest']);
-    expect(s.initrd.compress).toBe('none');
-    expect(s.initrd.payloadBytes).toBe(0);
+    expect(s.initrd).toMatchObject({ kind: 'pack', compress: 'none', payloadBytes: 0 });
   });
 
   it('names the file and the entry that is wrong', () => {
@@ -54,6 +53,8 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), kernel: { fragments: [] } })).toMatch(/kernel\.base: missing/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/initrd\.payload: not a size/);
     expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/checks: must be a list/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/initrd: give either "manifest".*or "image"/);
+    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/initrd: unknown key "format"/);
   });
 
   it('names the check by index and name', () => {

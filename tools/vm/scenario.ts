@@ -35,6 +35,23 @@ export interface Check {
   timeoutS: number;
 }
 
+/** Either packed from a guest manifest at run time, or an existing image used as is. */
+export type InitrdSpec =
+  | {
+      kind: 'pack';
+      /** Absolute path (the file holds it relative to itself). */
+      manifest: string;
+      format: 'cpio' | 'erofs';
+      compress: string;
+      payloadBytes: number;
+    }
+  | {
+      /** A prebuilt image (a distribution's initramfs, a deliberately corrupt one); no key is injected. */
+      kind: 'image';
+      /** Absolute path. */
+      image: string;
+    };
+
 export interface Scenario {
   /** File name without .json: the name in run directories and reports. */
   name: string;
@@ -42,13 +59,7 @@ export interface Scenario {
   file: string;
   description: string;
   kernel: { base: string; fragments: string[]; patches: boolean };
-  initrd: {
-    /** Absolute path (the file holds it relative to itself). */
-    manifest: string;
-    format: 'cpio' | 'erofs';
-    compress: string;
-    payloadBytes: number;
-  };
+  initrd: InitrdSpec;
   append: string;
   memoryMiB: number;
   bootTimeoutS: number;
@@ -256,10 +267,20 @@ export function parseScenario(json: unknown, file: string): Scenario {
   const patches = k.boolean('patches', false);
   k.done();
   const i = f.object('initrd');
-  const manifest = path.resolve(path.dirname(path.resolve(file)), i.nonEmptyString('manifest'));
-  const format = i.oneOf('format', ['cpio', 'erofs'] as const);
-  const compress = i.string('compress', 'none');
-  const payloadBytes = i.has('payload') ? parseSize(i.raw('payload'), `${where}.initrd.payload`) : 0;
+  const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
+  let initrd: InitrdSpec;
+  if (i.has('image')) {
+    if (i.has('manifest')) throw new InputError(`${where}.initrd: give either "manifest" (packed at run time) or "image" (used as is), not both`);
+    initrd = { kind: 'image', image: relative(i.nonEmptyString('image')) };
+  } else {
+    initrd = {
+      kind: 'pack',
+      manifest: relative(i.nonEmptyString('manifest')),
+      format: i.oneOf('format', ['cpio', 'erofs'] as const),
+      compress: i.string('compress', 'none'),
+      payloadBytes: i.has('payload') ? parseSize(i.raw('payload'), `${where}.initrd.payload`) : 0,
+    };
+  }
   i.done();
   const append = f.string('append', '');
   const memoryMiB = f.integer('memoryMiB', 512, 64, 65536);
@@ -278,7 +299,7 @@ export function parseScenario(json: unknown, file: string): Scenario {
     file: path.resolve(file),
     description,
     kernel: { base, fragments: fragmentsRaw as string[], patches },
-    initrd: { manifest, format, compress, payloadBytes },
+    initrd,
     append,
     memoryMiB,
     bootTimeoutS,

@@ -8,7 +8,8 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import ssh2, { type Client, type ClientChannel } from 'ssh2';
-import { withAtomicOutput, writeFileAtomic } from '../common/atomic.js';
+import { randomUUID } from 'node:crypto';
+import { withAtomicOutput } from '../common/atomic.js';
 import { IofsError } from '../common/errors.js';
 import { cacheDir } from '../common/paths.js';
 import type { ExecResult } from './checks.js';
@@ -49,7 +50,7 @@ export async function ensureSshKey(dir = defaultKeyDir()): Promise<SshKey> {
   let privateKey = await fs.readFile(privateKeyPath, 'utf8').catch(() => undefined);
   if (privateKey === undefined) {
     const pair = utils.generateKeyPairSync('ed25519', { comment: 'iofs-workbench' });
-    const tmp = path.join(dir, `.id_ed25519.tmp-${process.pid}-${Date.now()}`);
+    const tmp = path.join(dir, `.id_ed25519.tmp-${randomUUID()}`);
     await fs.writeFile(tmp, pair.private, { mode: 0o600, flag: 'wx' });
     try {
       await fs.link(tmp, privateKeyPath);
@@ -62,7 +63,12 @@ export async function ensureSshKey(dir = defaultKeyDir()): Promise<SshKey> {
   }
   const publicKey = publicLineOf(privateKey, 'iofs-workbench');
   const existingPub = await fs.readFile(publicKeyPath, 'utf8').catch(() => undefined);
-  if (existingPub?.trim() !== publicKey) await writeFileAtomic(publicKeyPath, `${publicKey}\n`);
+  if (existingPub?.trim() !== publicKey) {
+    // Not writeFileAtomic: its temporary name (pid + ms) collides between concurrent callers in one process.
+    const tmp = path.join(dir, `.id_ed25519.pub.tmp-${randomUUID()}`);
+    await fs.writeFile(tmp, `${publicKey}\n`, { mode: 0o644 });
+    await fs.rename(tmp, publicKeyPath);
+  }
   return { privateKeyPath, publicKeyPath, privateKey, publicKey };
 }
 

@@ -1,0 +1,40 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backoffMs, ensureSshKey, shellQuote } from './ssh.js';
+
+describe('ensureSshKey', () => {
+  it('creates one ed25519 key, once, even when many callers race', async () => {
+    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-key-')), 'keys');
+    try {
+      const keys = await Promise.all(Array.from({ length: 8 }, () => ensureSshKey(dir)));
+      const first = keys[0];
+      expect(first?.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      expect(first?.publicKey).toMatch(/^ssh-ed25519 AAAA\S+ iofs-workbench$/);
+      for (const k of keys) expect(k).toEqual(first);
+      expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
+      expect((await fs.stat(path.join(dir, 'id_ed25519'))).mode & 0o777).toBe(0o600);
+      expect((await fs.readFile(path.join(dir, 'id_ed25519.pub'), 'utf8')).trim()).toBe(first?.publicKey);
+      expect((await fs.readdir(dir)).sort()).toEqual(['id_ed25519', 'id_ed25519.pub']);
+      // Later calls reuse it, and a lost .pub is derived again from the private key.
+      await fs.rm(path.join(dir, 'id_ed25519.pub'));
+      expect(await ensureSshKey(dir)).toEqual(first);
+    } finally {
+      await fs.rm(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shellQuote', () => {
+  it('quotes for a POSIX shell', () => {
+    expect(shellQuote('/bin/busybox')).toBe(`'/bin/busybox'`);
+    expect(shellQuote(`it's $HOME; rm -rf /`)).toBe(`'it'\\''s $HOME; rm -rf /'`);
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles from 250 ms up to 2 s', () => {
+    expect([1, 2, 3, 4, 5, 9].map(backoffMs)).toEqual([250, 500, 1000, 2000, 2000, 2000]);
+  });
+});
