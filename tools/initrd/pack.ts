@@ -3,7 +3,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { InputError } from '../common/errors.js';
@@ -57,9 +56,15 @@ export interface ErofsWriteOptions {
   uuid?: string | undefined;
 }
 
-/** Stage the tree in a temporary directory, run mkfs.erofs, write `output` atomically. */
+/**
+ * Stage the tree in a temporary directory beside `output` (same filesystem as
+ * the result, and not /tmp, which may be RAM-backed: a 1 GiB payload would
+ * cost 1 GiB of memory there), run mkfs.erofs, write `output` atomically.
+ */
 export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWriteOptions): Promise<void> {
-  const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-erofs-stage-'));
+  const outDir = path.dirname(path.resolve(output));
+  await fs.mkdir(outDir, { recursive: true });
+  const stage = await fs.mkdtemp(path.join(outDir, `.${path.basename(output)}.stage-`));
   try {
     const hash = await stageTreeTo(tree, path.join(stage, 'root'));
     await withAtomicOutput(output, (tmp) =>
