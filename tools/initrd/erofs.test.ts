@@ -85,6 +85,19 @@ describe('EROFS images via mkfs.erofs', () => {
     expect(dump.stdout).toContain(r.superblock.uuid);
   });
 
+  it('inspect reports cpio segments appended after the filesystem', async () => {
+    const image = path.join(dir, 'img-lz4hc.erofs');
+    const cpio = path.join(dir, 'out-trailing.cpio');
+    await packInitrd({ manifestPath, format: 'cpio', compress: 'gzip', output: cpio });
+    const both = path.join(dir, 'erofs-plus-cpio');
+    await fs.writeFile(both, Buffer.concat([await fs.readFile(image), await fs.readFile(cpio)]));
+    const r = await inspectImage(both);
+    if (r.kind !== 'erofs') throw new Error('not erofs');
+    expect(r.trailingSegments).toMatchObject([{ offset: (await fs.stat(image)).size, compression: 'gzip', entries: Object.keys(expected).length }]);
+    const alone = await inspectImage(image);
+    expect(alone.kind === 'erofs' && alone.trailingSegments).toEqual([]);
+  });
+
   it('cluster size goes to mkfs.erofs -C', async () => {
     const a = path.join(dir, 'c4k.erofs');
     const b = path.join(dir, 'c64k.erofs');

@@ -9,7 +9,14 @@ import { scanCpioImage, type SegmentInfo } from './segments.js';
 
 export type ImageReport =
   | { path: string; kind: 'cpio'; bytes: number; segments: SegmentInfo[] }
-  | { path: string; kind: 'erofs'; bytes: number; superblock: ErofsSuperblock };
+  | {
+      path: string;
+      kind: 'erofs';
+      bytes: number;
+      superblock: ErofsSuperblock;
+      /** cpio segments appended after the filesystem (blocks * block size), as a bootloader may add. */
+      trailingSegments: SegmentInfo[];
+    };
 
 export async function inspectImage(file: string): Promise<ImageReport> {
   let head: Buffer;
@@ -28,7 +35,11 @@ export async function inspectImage(file: string): Promise<ImageReport> {
     throw new InputError(`${file}: cannot read: ${(err as Error).message}`);
   }
   const sb = parseErofsSuperblock(head);
-  if (sb) return { path: file, kind: 'erofs', bytes, superblock: sb };
+  if (sb) {
+    const fsEnd = sb.blocks * sb.blockSize;
+    const trailingSegments = bytes > fsEnd ? await scanCpioImage(file, undefined, fsEnd) : [];
+    return { path: file, kind: 'erofs', bytes, superblock: sb, trailingSegments };
+  }
   let firstNonZero = 0;
   while (firstNonZero < head.length && head[firstNonZero] === 0) firstNonZero++;
   const fmt = detectFormat(head.subarray(firstNonZero));
@@ -42,8 +53,7 @@ export async function inspectImage(file: string): Promise<ImageReport> {
 /** Human-readable report (the CLI's default output). */
 export function formatReport(r: ImageReport): string {
   if (r.kind === 'cpio') {
-    const rows = [['#', 'offset', 'length', 'compression', 'entries', 'uncompressed'], ...r.segments.map((s, i) => [String(i), String(s.offset), String(s.length), s.compression, String(s.entries), String(s.uncompressedBytes)])];
-    return `${r.path}: cpio initramfs, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${table(rows)}`;
+    return `${r.path}: cpio initramfs, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${segmentTable(r.segments)}`;
   }
   const s = r.superblock;
   const rows: Array<[string, string]> = [
@@ -60,7 +70,15 @@ export function formatReport(r: ImageReport): string {
     ['volume_name', s.volumeName || '-'],
     ['checksum', s.checksum],
   ];
-  return `${r.path}: EROFS image, ${r.bytes} bytes\n${table(rows.map(([k, v]) => [k, v]))}`;
+  let out = `${r.path}: EROFS image, ${r.bytes} bytes\n${table(rows.map(([k, v]) => [k, v]))}`;
+  if (r.trailingSegments.length > 0) {
+    out += `followed by ${r.trailingSegments.length} cpio segment(s)\n` + segmentTable(r.trailingSegments);
+  }
+  return out;
+}
+
+function segmentTable(segments: SegmentInfo[]): string {
+  return table([['#', 'offset', 'length', 'compression', 'entries', 'uncompressed'], ...segments.map((s, i) => [String(i), String(s.offset), String(s.length), s.compression, String(s.entries), String(s.uncompressedBytes)])]);
 }
 
 function table(rows: string[][]): string {

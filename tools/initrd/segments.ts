@@ -32,12 +32,12 @@ export type EntryHandler = (segment: number, e: CpioEntry, data: AsyncGenerator<
 const SUPPORTED = 'none (newc), gzip, zstd, lz4 (legacy), xz';
 
 /** Walk every segment of a cpio initramfs image; `onEntry` sees every entry in order. */
-export async function scanCpioImage(file: string, onEntry: EntryHandler = async () => undefined): Promise<SegmentInfo[]> {
+export async function scanCpioImage(file: string, onEntry: EntryHandler = async () => undefined, startOffset = 0): Promise<SegmentInfo[]> {
   const fh = await fs.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
     const segments: SegmentInfo[] = [];
-    let offset = 0;
+    let offset = startOffset;
     for (;;) {
       offset = await skipZeros(fh, offset, size);
       if (offset >= size) break;
@@ -87,7 +87,7 @@ export async function scanCpioImage(file: string, onEntry: EntryHandler = async 
       segments.push(seg);
       offset += seg.length;
     }
-    if (segments.length === 0) throw new InputError(`${file}: empty image (only zero bytes)`);
+    if (segments.length === 0 && startOffset === 0) throw new InputError(`${file}: empty image (only zero bytes)`);
     return segments;
   } finally {
     await fh.close();
