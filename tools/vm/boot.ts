@@ -8,6 +8,8 @@ import { inspectKernel } from './bzimage.js';
 import { pickFreePort } from './ports.js';
 import { buildQemuArgs } from './qemu-args.js';
 import { QEMU_BINARY } from './qemu.js';
+import { defaultKeyDir } from './ssh.js';
+import path from 'node:path';
 
 export interface InteractiveBootOptions {
   kernel: string;
@@ -40,7 +42,7 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
   const sshPort = await pickFreePort();
   const args = buildQemuArgs({ ...o, accel: accel.accel, sshPort, serial: 'mon:stdio' });
   log.info(`accel: ${accel.accel} (${accel.why})`);
-  log.info(`ssh:   ssh -i .cache/keys/id_ed25519 -p ${sshPort} -o StrictHostKeyChecking=no root@127.0.0.1 (if the initrd was packed with the workspace key)`);
+  log.info(`ssh:   ssh -i ${path.join(defaultKeyDir(), 'id_ed25519')} -p ${sshPort} -o StrictHostKeyChecking=no root@127.0.0.1 (if the initrd was packed with the workspace key)`);
   log.info('quit:  Ctrl-A X   (Ctrl-A C: QEMU monitor; Ctrl-A H: help)');
   const r = await execa(QEMU_BINARY, args, { stdio: 'inherit', reject: false });
   return { exitCode: r.exitCode ?? 1, accel, sshPort, argv: [QEMU_BINARY, ...args] };
