@@ -94,6 +94,16 @@ describe('EROFS images via mkfs.erofs', () => {
     const r = await inspectImage(both);
     if (r.kind !== 'erofs') throw new Error('not erofs');
     expect(r.trailingSegments).toMatchObject([{ offset: (await fs.stat(image)).size, compression: 'gzip', entries: Object.keys(expected).length }]);
+    // The packer can append one itself; the filesystem part stays byte-identical.
+    const extra = path.join(dir, 'extra.json');
+    await fs.writeFile(extra, JSON.stringify({ inline: [{ dst: '/etc/credstore/x', content: 'secret' }] }));
+    const appended = path.join(dir, 'appended.erofs');
+    await packInitrd({ manifestPath, format: 'erofs', compress: 'lz4hc', output: appended, appendManifestPath: extra });
+    const a = await inspectImage(appended);
+    expect(a.kind === 'erofs' && a.trailingSegments).toMatchObject([{ compression: 'none', entries: 3 }]);
+    const fsBytes = (await fs.stat(image)).size;
+    expect((await fs.readFile(appended)).subarray(0, fsBytes).equals(await fs.readFile(image))).toBe(true);
+    await execa('fsck.erofs', [appended]);
     const alone = await inspectImage(image);
     expect(alone.kind === 'erofs' && alone.trailingSegments).toEqual([]);
   });

@@ -41,6 +41,8 @@ export interface PackOptions {
   clusterBytes?: number;
   /** cpio only: a second manifest packed as an uncompressed segment BEFORE the main one (like early microcode). */
   earlyManifestPath?: string;
+  /** erofs only: a second manifest appended as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
+  appendManifestPath?: string;
 }
 
 export interface PackResult {
@@ -59,7 +61,8 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   const manifest = await loadManifest(opts.manifestPath);
   const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
-  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early });
+  const append = opts.appendManifestPath ? await buildTree(await loadManifest(opts.appendManifestPath)) : undefined;
+  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append });
 }
 
 /** Build the tree a manifest describes (what packInitrd would pack), e.g. to check guest files against it. */

@@ -54,6 +54,11 @@ export interface ErofsWriteOptions {
   clusterBytes?: number | undefined;
   /** Fixed UUID; default derived from the tree's content hash. */
   uuid?: string | undefined;
+  /**
+   * cpio segments appended after the filesystem, as a bootloader (systemd's
+   * sd-stub, for credentials and sysexts) appends them to an initrd.
+   */
+  append?: CpioSegment[] | undefined;
 }
 
 /**
@@ -67,9 +72,21 @@ export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWri
   const stage = await fs.mkdtemp(path.join(outDir, `.${path.basename(output)}.stage-`));
   try {
     const hash = await stageTreeTo(tree, path.join(stage, 'root'));
-    await withAtomicOutput(output, (tmp) =>
-      mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime: opts.mtime ?? sourceDateEpoch(), uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes }),
-    );
+    const mtime = opts.mtime ?? sourceDateEpoch();
+    await withAtomicOutput(output, async (tmp) => {
+      await mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime, uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes });
+      if (opts.append?.length) {
+        const out = createWriteStream(tmp, { flags: 'a' });
+        try {
+          for (const seg of opts.append) await writeCompressed(cpioChunks(seg.tree, { mtime }), seg.compression, out);
+          out.end();
+          await once(out, 'finish');
+        } catch (err) {
+          out.destroy();
+          throw err;
+        }
+      }
+    });
   } finally {
     await fs.rm(stage, { recursive: true, force: true });
   }
@@ -91,10 +108,19 @@ export function checkCompression(format: InitrdFormat, compress: string | undefi
 }
 
 /** Write `tree` as `format` with the compression named by `compress` (validated first: nothing is written on bad input). */
-export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: { clusterBytes?: number | undefined; early?: Tree | undefined } = {}): Promise<WriteResult> {
+export interface WriteExtras {
+  clusterBytes?: number | undefined;
+  /** cpio: an uncompressed segment written before the main one (early microcode style). */
+  early?: Tree | undefined;
+  /** erofs: an uncompressed cpio segment appended after the filesystem. */
+  append?: Tree | undefined;
+}
+
+export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras = {}): Promise<WriteResult> {
   let compressName: string;
   if (format === 'cpio') {
     if (extra.clusterBytes !== undefined) throw new InputError('--cluster-size applies to EROFS images only');
+    if (extra.append) throw new InputError('an appended cpio segment applies to EROFS images only (for cpio, use an early segment or pack one tree)');
     const c = parseCpioCompression(compress ?? 'gzip');
     compressName = formatCompression(c);
     const segments: CpioSegment[] = extra.early ? [{ tree: extra.early, compression: { algo: 'none', level: undefined } }] : [];
@@ -104,7 +130,8 @@ export async function writeImage(tree: Tree, format: InitrdFormat, compress: str
     if (extra.early) throw new InputError('an early (uncompressed cpio) segment applies to cpio images only');
     const c = parseErofsCompression(compress ?? 'lz4hc');
     compressName = formatErofsCompression(c);
-    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes });
+    const append = extra.append ? [{ tree: extra.append, compression: { algo: 'none' as const, level: undefined } }] : undefined;
+    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes, append });
   }
   const { bytes, sha256 } = await hashFile(output);
   return { output: path.resolve(output), format, compress: compressName, bytes, sha256 };

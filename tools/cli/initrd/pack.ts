@@ -15,6 +15,7 @@ export function registerPack(group: Command): void {
     .option('--authorized-key <pubfile>', "install this OpenSSH public key as root's authorized_keys (repeatable)", collect, [])
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C), multiple of 4096')
     .option('--early-manifest <file>', 'cpio: pack this manifest as an uncompressed segment first (like early microcode)')
+    .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends)')
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
       'after',
@@ -25,12 +26,13 @@ Examples:
       --payload 256M --authorized-key ~/.ssh/id_ed25519.pub -o guest.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
-    .action(async (o: { manifest: string; format: string; compress?: string; payload?: string; authorizedKey: string[]; clusterSize?: string; earlyManifest?: string; output: string }) => {
+    .action(async (o: { manifest: string; format: string; compress?: string; payload?: string; authorizedKey: string[]; clusterSize?: string; earlyManifest?: string; appendManifest?: string; output: string }) => {
       const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output };
       if (o.compress !== undefined) opts.compress = o.compress;
       if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
       if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
       if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
+      if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
       if (o.authorizedKey.length > 0) {
         opts.authorizedKeys = [];
         for (const f of o.authorizedKey) {
