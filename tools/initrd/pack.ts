@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { InputError } from '../common/errors.js';
+import { progress } from '../common/log.js';
 import { withAtomicOutput } from '../common/atomic.js';
 import { cpioChunks } from './cpio.js';
 import { formatCompression, parseCpioCompression, writeCompressed, type CompressionSpec } from './compress.js';
@@ -33,12 +34,27 @@ export interface CpioSegment {
   compression: CompressionSpec;
 }
 
+/** Pass chunks through, reporting progress for big trees (stderr only). */
+async function* withProgress(chunks: AsyncIterable<Buffer>, label: string, total: number): AsyncGenerator<Buffer> {
+  const p = total >= 64 << 20 ? progress(label) : undefined;
+  let done = 0;
+  for await (const c of chunks) {
+    done += c.length;
+    p?.update(`${(done / 1048576).toFixed(0)} / ${(total / 1048576).toFixed(0)} MiB`);
+    yield c;
+  }
+  p?.done(`${(done / 1048576).toFixed(0)} MiB`);
+}
+
 /** Write segments back to back (each its own archive, each compressed on its own) to `output`, atomically. */
 export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch()): Promise<void> {
   await withAtomicOutput(output, async (tmp) => {
     const out = createWriteStream(tmp);
     try {
-      for (const seg of segments) await writeCompressed(cpioChunks(seg.tree, { mtime }), seg.compression, out);
+      for (const seg of segments) {
+        const label = `cpio ${formatCompression(seg.compression)} ${path.basename(output)}`;
+        await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), label, seg.tree.contentBytes()), seg.compression, out);
+      }
       out.end();
       await once(out, 'finish');
     } catch (err) {
