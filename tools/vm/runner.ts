@@ -144,6 +144,21 @@ class Verdict extends Error {
   }
 }
 
+/**
+ * Stops waiting for a long step (a kernel build) when the run is aborted. The
+ * step's own processes are not ours to kill here: the CLI exits on an
+ * interrupt, and execa's cleanup ends its children then.
+ */
+function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return step;
+  if (signal.aborted) return Promise.reject(new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM)'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM) during a build or pack'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    step.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = Date.now();
   const s = plan.scenario;
@@ -192,7 +207,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       if (release) result.kernelRelease = release;
     } else {
       log.step(`${s.name}: building kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')}${plan.kernel.request.withPatches ? ', with patches' : ', no patches'})`);
-      const built = await buildKernelOnce(plan.kernel.request);
+      const built = await untilAborted(buildKernelOnce(plan.kernel.request), opts.signal);
       bzImage = built.bzImage;
       result.kernel = { bzImage, source: 'build', request: plan.kernel.request, buildDir: built.buildDir, metadataPath: built.metadataPath };
       result.kernelRelease = built.kernelRelease;
@@ -207,7 +222,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     if (plan.initrd.kind === 'pack') {
       const pack = plan.initrd.pack;
       log.step(`${s.name}: packing ${pack.format} initrd (${pack.compress ?? 'default compression'})`);
-      const packed = await packInitrd({ ...pack, authorizedKeys: [key.publicKey] });
+      const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [key.publicKey] }), opts.signal);
       initrd = { ...packed, path: packed.output };
       result.timings.packS = secondsSince(tPack);
     } else {

@@ -34,7 +34,7 @@ describe('shellQuote', () => {
 });
 
 describe('backoffMs', () => {
-  it('doubles from 250 ms up to 2 s', () => {
-    expect([1, 2, 3, 4, 5, 9].map(backoffMs)).toEqual([250, 500, 1000, 2000, 2000, 2000]);
+  it('doubles from 100 ms up to 500 ms', () => {
+    expect([1, 2, 3, 4, 9].map(backoffMs)).toEqual([100, 200, 400, 500, 500]);
   });
 });

@@ -100,9 +100,13 @@ export class SshConnectError extends Error {
   }
 }
 
-/** Backoff between attempts: 250 ms doubling to 2 s. */
+/**
+ * Backoff between attempts: 100 ms doubling to 500 ms. The cap is low on
+ * purpose: wall time to SSH is a measurement, and a refused attempt costs
+ * nothing but a loopback connection.
+ */
 export function backoffMs(attempt: number): number {
-  return Math.min(2000, 250 * 2 ** Math.max(0, attempt - 1));
+  return Math.min(500, 100 * 2 ** Math.max(0, attempt - 1));
 }
 
 function connectOnce(o: ConnectOptions, readyTimeoutMs: number): Promise<Client> {

@@ -73,7 +73,11 @@ Examples:
           await writeFileAtomic(opts.junit, renderJunit([...results.map(junitSuite), ...notRun.map(junitNotRun)]));
           log.info(`JUnit XML: ${opts.junit}`);
         }
-        process.exitCode = signalled ? ExitCode.INTERRUPTED : worstExitCode(results.map((r) => r.outcome));
+        if (signalled) {
+          // A kernel build may still be running under us: exiting now lets execa's cleanup end it.
+          process.exit(ExitCode.INTERRUPTED);
+        }
+        process.exitCode = worstExitCode(results.map((r) => r.outcome));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
