@@ -5,6 +5,7 @@
  * it waits for SSH.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { execa, type ResultPromise } from 'execa';
 import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
@@ -100,7 +101,8 @@ function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): Ru
     stdout: 'pipe',
     stderr: 'pipe',
     buffer: { stdout: false, stderr: true },
-    encoding: 'utf8',
+    // stdout is read as Buffers (console.raw keeps the exact bytes); stderr is buffered as text.
+    encoding: 'buffer',
     reject: false,
     // execa kills the child if this process exits for any reason.
     cleanup: true,
@@ -125,14 +127,15 @@ function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): Ru
       log.debug(`console listener failed: ${(err as Error).message}`);
     }
   };
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
+  // Bytes go to console.raw untouched; lines are decoded (a UTF-8 sequence may span chunks).
+  const decoder = new StringDecoder('utf8');
+  child.stdout?.on('data', (chunk: Buffer) => {
     if (firstConsoleByteAt === undefined) {
       firstConsoleByteAt = Date.now();
       resolveFirst();
     }
     raw?.write(chunk);
-    for (const line of splitter.push(chunk)) emit(line);
+    for (const line of splitter.push(decoder.write(chunk))) emit(line);
   });
   const closeFiles = async (): Promise<void> => {
     await Promise.all([raw, logFile].map((s) => (s ? new Promise<void>((r) => s.end(r)) : Promise.resolve())));
@@ -142,7 +145,7 @@ function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): Ru
       for (const line of splitter.flush()) emit(line);
       exitedFlag = true;
       await closeFiles();
-      const stderr = String(r.stderr ?? '');
+      const stderr = r.stderr ? Buffer.from(r.stderr as Uint8Array).toString('utf8') : '';
       // A spawn failure (no such binary) has no stderr of its own: keep execa's account of it.
       return { code: r.exitCode ?? null, signal: r.signal ?? null, stderr: stderr || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '') };
     },
