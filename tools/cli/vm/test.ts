@@ -41,6 +41,8 @@ Outcomes and exit codes (several scenarios: the worst):
   PASS 0   FAIL 1 (a check failed)   PANIC 3 (panic/Oops/BUG/WARNING on the console)
   BOOT-TIMEOUT 4 (no SSH in time)    INFRA 5 (build, pack or QEMU failed)   interrupted 130
 
+Scenario format, check vocabulary and variables: test-vms/README.md (Scenarios).
+
 Examples:
   iofs vm test cpio-gzip
   iofs vm test cpio-gzip cpio-none --jobs 2 --junit results.xml --keep-going
