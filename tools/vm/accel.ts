@@ -113,8 +113,15 @@ async function probeKvm(kernel: string, key: string, timeoutMs: number): Promise
   return { key, kvmWorks: outcome === 'seen', detail, at: Date.now() };
 }
 
-export async function resolveAccel(mode: AccelMode, kernel: string, probeTimeoutMs = PROBE_TIMEOUT_MS): Promise<AccelDecision> {
+/** `tcgOnlyBecause`: a reason the run needs TCG (icount), which turns `auto` into TCG without a probe. */
+export async function resolveAccel(
+  mode: AccelMode,
+  kernel: string,
+  opts: { probeTimeoutMs?: number; tcgOnlyBecause?: string } = {},
+): Promise<AccelDecision> {
+  const probeTimeoutMs = opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
   if (mode === 'tcg') return { accel: 'tcg', why: 'requested (--accel tcg)' };
+  if (mode === 'auto' && opts.tcgOnlyBecause) return { accel: 'tcg', why: `auto: ${opts.tcgOnlyBecause}` };
   const unavailable = await kvmOpenable();
   if (mode === 'kvm') {
     if (unavailable) throw new InfraError(`--accel kvm: ${unavailable}`, { hint: 'use --accel tcg or auto' });

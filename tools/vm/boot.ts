@@ -38,7 +38,9 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
     const st = await fs.stat(o.initrd).catch(() => undefined);
     if (!st?.isFile()) throw new InputError(`initrd ${o.initrd}: no such file`);
   }
-  const accel = await resolveAccel(o.accel, o.kernel);
+  const accel = await resolveAccel(o.accel, o.kernel, {
+    tcgOnlyBecause: o.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined,
+  });
   const sshPort = await pickFreePort();
   const args = buildQemuArgs({ ...o, accel: accel.accel, sshPort, serial: 'mon:stdio' });
   log.info(`accel: ${accel.accel} (${accel.why})`);

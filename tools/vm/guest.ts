@@ -22,7 +22,7 @@ export interface GuestOptions {
 }
 
 export type SshWait =
-  | { kind: 'ready'; session: SshSession; wallToSshReadyS: number; attempts: number }
+  | { kind: 'ready'; session: SshSession; wallToSshReadyS: number }
   /** The console showed a panic/Oops/BUG/WARNING (QEMU may or may not have exited). */
   | { kind: 'panic'; report: PanicReport }
   /** The bound passed with no SSH login. */
@@ -93,7 +93,7 @@ export class Guest {
         deadline: this.qemu.startedAt + bootTimeoutS * 1000,
         signal: this.stopWaiting.signal,
       });
-      return { kind: 'ready', session, wallToSshReadyS: (Date.now() - this.qemu.startedAt) / 1000, attempts: 0 };
+      return { kind: 'ready', session, wallToSshReadyS: (Date.now() - this.qemu.startedAt) / 1000 };
     } catch (err) {
       if (signal?.aborted) return { kind: 'interrupted' };
       if (this.troubleAt !== undefined) {

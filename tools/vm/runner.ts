@@ -245,7 +245,9 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     if (opts.signal?.aborted) interrupted();
 
     // 3. Boot and wait for SSH.
-    result.accel = await resolveAccel(plan.boot.accel, bzImage);
+    result.accel = await resolveAccel(plan.boot.accel, bzImage, {
+      tcgOnlyBecause: plan.boot.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined,
+    });
     result.qemu = { version: await qemuVersion() };
     log.step(`${s.name}: booting (${result.accel.accel}; ${result.accel.why})`);
     guest = await Guest.start({
