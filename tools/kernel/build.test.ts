@@ -6,7 +6,7 @@ describe('planBuildDir', () => {
 
   it('keys by base, variant and config hash, not by tree content', () => {
     expect(planBuildDir({ ...base, variant: 'patched' })).toBe('/c/builds/6.12-patched-abababababab');
-    expect(planBuildDir({ ...base, variant: 'pristine' })).toBe('/c/builds/6.12-pristine-abababababab');
+    expect(planBuildDir({ ...base, variant: 'pristine' })).toBe('/c/pristine/builds/6.12-pristine-abababababab');
     expect(planBuildDir({ ...base, variant: 'patched', configHash: 'cd'.repeat(32) })).not.toBe(
       planBuildDir({ ...base, variant: 'patched' }),
     );

@@ -28,7 +28,7 @@ import {
   type DroppedSymbol,
   type Fragment,
 } from './config.js';
-import { git } from './git.js';
+import { dirtyPaths, git } from './git.js';
 import { lockPathFor, withLock } from './lock.js';
 import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
 import { applySeries } from '../patches/apply.js';
@@ -96,7 +96,9 @@ export function planBuildDir(opts: {
   configHash: string;
 }): string {
   const treeId = opts.variant === 'tree' ? `-${createHash('sha256').update(path.resolve(opts.treePath)).digest('hex').slice(0, 8)}` : '';
-  return path.join(opts.cache, 'builds', `${opts.base}-${opts.variant}${treeId}-${opts.configHash.slice(0, 12)}`);
+  // Pristine builds sit beside the pristine tree (see pristineTreePath) so ccache shares objects.
+  const root = opts.variant === 'pristine' ? path.join(opts.cache, 'pristine') : opts.cache;
+  return path.join(root, 'builds', `${opts.base}-${opts.variant}${treeId}-${opts.configHash.slice(0, 12)}`);
 }
 
 /** The first compiler/make errors of a build log, with a little context. Pure. */
@@ -249,6 +251,11 @@ async function resolveSource(
   await withLock(lockPathFor(cache, 'tree', prepared.path), `kernel tree ${prepared.path}`, async () => {
     const head = await git(prepared.path, ['rev-parse', 'HEAD']);
     if (head === prepared.baseCommit && series.files.length > 0) {
+      const dirty = await dirtyPaths(prepared.path);
+      if (dirty.length > 0) {
+        log.warn(`${prepared.path} is at ${prepared.baseRef} with uncommitted edits: building it as it stands, without applying the series`);
+        return;
+      }
       log.step(`${prepared.path} is at ${prepared.baseRef}: applying the ${series.files.length}-patch series from ${series.dir}`);
       await applySeries(prepared, series.dir);
     }

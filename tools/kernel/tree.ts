@@ -33,8 +33,14 @@ export function preparedTreePath(base: KernelBase, cache = cacheDir()): string {
   return path.join(cache, 'trees', base.name);
 }
 
+/**
+ * <cache>/pristine/trees/<base>: the same depth and name as the prepared tree
+ * <cache>/trees/<base>, so from <cache>/pristine/builds/<key> the compiler sees
+ * the same relative source paths as from <cache>/builds/<key>, and ccache
+ * (CCACHE_BASEDIR=<cache>) shares every object the series does not change.
+ */
 export function pristineTreePath(base: KernelBase, cache = cacheDir()): string {
-  return path.join(cache, 'trees', `${base.name}-pristine`);
+  return path.join(cache, 'pristine', 'trees', base.name);
 }
 
 /** The commit message of the pristine base commit (part of the reproducible recipe). */
@@ -100,6 +106,10 @@ export async function prepareTree(base: KernelBase, opts: TreeOptions = {}): Pro
         { ...iofsIdentityEnv },
       );
       await git(work, ['tag', tag]);
+      // The first commit leaves ~90k loose objects, so every later commit or
+      // `git am` would start a minutes-long background `git gc --auto`.
+      // Repacking a single snapshot saves little: leave it to the developer.
+      await git(work, ['config', 'gc.auto', '0']);
       await fs.rename(work, dest);
       const commit = (await revParse(dest, `refs/tags/${tag}`)) as string;
       p.done(`${dest} at ${tag} = ${commit}`);
@@ -139,6 +149,7 @@ export async function pristineTree(prepared: KernelTree, opts: TreeOptions = {})
     if (!existsSync(dest)) {
       log.step(`creating the pristine worktree ${dest} at ${prepared.baseRef}`);
       await git(prepared.path, ['worktree', 'prune']);
+      await fs.mkdir(path.dirname(dest), { recursive: true });
       const tmpName = `${dest}.tmp-${process.pid}`;
       await git(prepared.path, ['worktree', 'add', '-q', '--detach', tmpName, prepared.baseCommit]);
       await git(prepared.path, ['worktree', 'move', tmpName, dest]);

@@ -25,7 +25,8 @@ Source variants:
   patched (default)  the prepared tree <cache>/trees/<base> as it stands: edit it, rebuild.
                      If it is still exactly at the base tag, the series in kernel-patches/<base>/ is
                      applied first (iofs patches apply).
-  --no-patches       the pristine base, in its own worktree <cache>/trees/<base>-pristine.
+  --no-patches       the pristine base, in its own worktree <cache>/pristine/trees/<base> (same
+                     relative layout as the prepared tree, so ccache shares their objects).
   --tree PATH        your own checkout, as it stands.
 The build directory <cache>/builds/<base>-<variant>-<config hash> is reused, so rebuilds are
 incremental; it is reconfigured only when the fragments change. Every symbol a fragment sets
