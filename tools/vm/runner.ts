@@ -9,7 +9,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
-import { IofsError } from '../common/errors.js';
+import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildResult } from '../kernel/index.js';
@@ -197,6 +197,13 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await save();
+    // 0. Host files the checks compare against: a missing one is the scenario's fault, found before any build.
+    const hostSha256: Record<string, string> = {};
+    for (const f of plan.hostFiles) {
+      hostSha256[f] = await sha256File(f).catch((err: NodeJS.ErrnoException) => {
+        throw new InputError(`${path.basename(s.file)}: \${hostSha256:…} names ${f}, which cannot be read (${err.code ?? err.message})`);
+      });
+    }
     // 1. Kernel.
     let bzImage: string;
     const tBuild = Date.now();
@@ -241,7 +248,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       hostSha256: {},
     };
     if (result.kernelRelease) vars.scalars.kernelRelease = result.kernelRelease;
-    for (const f of plan.hostFiles) vars.hostSha256[f] = await sha256File(f);
+    Object.assign(vars.hostSha256, hostSha256);
     if (opts.signal?.aborted) interrupted();
 
     // 3. Boot and wait for SSH.
