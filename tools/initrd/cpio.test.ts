@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packInitrd } from './index.js';
 import { buildTree } from './build.js';
 import { ByteReader, readCpioArchive, type CpioEntry } from './cpio.js';
+import { inspectImage } from './inspect.js';
 import { loadManifest } from './manifest.js';
 import { writeCpioImage } from './pack.js';
 import { Tree } from './tree.js';
@@ -51,6 +52,13 @@ describe('cpio newc writer, read back by GNU cpio', () => {
     await fs.mkdir(out);
     await execa('cpio', ['-i', '-d', '-m', '--no-absolute-filenames', '--quiet'], { inputFile: raw, cwd: out });
     expect(await snapshotDir(out)).toEqual(expected);
+  });
+
+  it.each(['none', 'gzip', 'zstd', 'lz4', 'xz'])('inspect finds one %s segment spanning the file with every entry', async (algo) => {
+    const image = path.join(dir, `out-${algo}.cpio`);
+    const r = await inspectImage(image);
+    const size = (await fs.stat(image)).size;
+    expect(r).toMatchObject({ kind: 'cpio', segments: [{ offset: 0, length: size, compression: algo, entries: Object.keys(expected).length }] });
   });
 
   it('magic of each compression is what the kernel detects', async () => {

@@ -51,4 +51,21 @@ describe('shared-library closure from ELF headers', () => {
     await expect(libraryClosure(`${dir}/main`)).rejects.toThrow(/needs libiofstest\.so\.1 .*not found in: .*\/lib/);
     await fs.rm(dir, { recursive: true });
   });
+
+  it('reads ELF32 and skips a library of the wrong class, as ld.so does', async () => {
+    const dir = await fs.mkdtemp('/tmp/iofs-elf32-');
+    await fs.mkdir(`${dir}/a`);
+    await fs.mkdir(`${dir}/b`);
+    await fs.writeFile(`${dir}/l.c`, 'int f(void){return 1;}\n');
+    await fs.writeFile(`${dir}/m.c`, 'int f(void); void _start(void){f();}\n');
+    // No 32-bit libc here: -nostdlib objects still have PT_INTERP, DT_NEEDED, DT_RUNPATH.
+    await execa('cc', ['-m32', '-shared', '-fPIC', '-nostdlib', '-Wl,-soname,libx.so.1', '-o', `${dir}/b/libx.so.1`, `${dir}/l.c`]);
+    await execa('cc', ['-shared', '-fPIC', '-nostdlib', '-Wl,-soname,libx.so.1', '-o', `${dir}/a/libx.so.1`, `${dir}/l.c`]);
+    await execa('cc', ['-m32', '-nostdlib', '-fPIE', '-pie', '-Wl,--dynamic-linker=/lib/ld-linux.so.2', '-Wl,--enable-new-dtags,-rpath,$ORIGIN/a:$ORIGIN/b', '-o', `${dir}/m`, `${dir}/m.c`, `${dir}/b/libx.so.1`]);
+    const info = parseElf(await fs.readFile(`${dir}/m`));
+    expect(info).toMatchObject({ bits: 32, littleEndian: true, machine: 3, interp: '/lib/ld-linux.so.2', needed: ['libx.so.1'], runpath: ['$ORIGIN/a', '$ORIGIN/b'] });
+    const c = await libraryClosure(`${dir}/m`);
+    expect(c.libraries).toEqual([{ name: 'libx.so.1', path: `${dir}/b/libx.so.1`, neededBy: `${dir}/m` }]);
+    await fs.rm(dir, { recursive: true });
+  });
 });
