@@ -1,23 +1,28 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { buildKernel, defaultFragments } from '../../kernel/index.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter(Boolean)];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter(Boolean)];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
+  return n;
 }
 
 export function registerKernelBuild(group: Command): void {
   group
     .command('build')
     .description(
-      'configure (tinyconfig + fragments, checked) and build a kernel out of tree; prints the bzImage path\n' +
-        'as the last line of stdout',
+      'configure (tinyconfig + fragments, checked) and build a kernel out of tree; prints the bzImage path as the last line of stdout',
     )
     .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
-    .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order (default: ${defaultFragments.join(' ')})`, collect, [])
+    .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order; commas work too (default: ${defaultFragments.join(' ')})`, collect)
     .option('--no-patches', 'build the pristine base (a git worktree at the base tag), without the series')
     .option('--tree <path>', 'build your own kernel git checkout as it stands instead of the prepared tree')
     .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE or <repo>/.cache)')
-    .option('-j, --jobs <n>', 'make -j (default: the CPU count)', (v) => Number.parseInt(v, 10))
+    .option('-j, --jobs <n>', 'make -j (default: the CPU count)', positiveInt)
     .addHelpText(
       'after',
       `
@@ -39,10 +44,10 @@ Examples:
   iofs kernel build --base 6.12 --config guest erofs initrd-erofs
   qemu-system-x86_64 -kernel "$(iofs kernel build --base 6.12 | tail -1)" …`,
     )
-    .action(async (opts: { base: string; config: string[]; patches: boolean; tree?: string; cache?: string; jobs?: number }) => {
+    .action(async (opts: { base: string; config?: string[]; patches: boolean; tree?: string; cache?: string; jobs?: number }) => {
       const result = await buildKernel({
         base: opts.base,
-        fragments: opts.config,
+        fragments: opts.config ?? [],
         withPatches: opts.patches,
         ...(opts.tree ? { tree: opts.tree } : {}),
         ...(opts.cache ? { cache: opts.cache } : {}),
