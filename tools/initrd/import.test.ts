@@ -139,3 +139,30 @@ describe('import', () => {
     await expect(fs.stat(out)).rejects.toThrow();
   });
 });
+
+describe('lz4 legacy segment boundaries', () => {
+  it('tells real lz4 blocks from a following header that looks like a block size', async () => {
+    const { isLz4Block } = await import('./segments.js');
+    const data = Buffer.from('hello hello hello hello, this is lz4 block content '.repeat(200));
+    const frame = Buffer.from((await execa('lz4', ['-l', '-9', '-c'], { input: data, encoding: 'buffer' })).stdout);
+    const block = frame.subarray(8, 8 + frame.readUInt32LE(4));
+    expect(isLz4Block(block)).toBe(true);
+    const gz = (await import('node:zlib')).gzipSync(Buffer.from('x'));
+    expect(gz.readUInt32LE(0)).toBe(0x88b1f); // FLG 0: reads as a plausible block size
+    expect(isLz4Block(gz.subarray(4))).toBe(false);
+    expect(isLz4Block(Buffer.alloc(100))).toBe(false);
+  });
+
+  it('an lz4 segment directly followed by a gzip one (no padding) splits where it should', async () => {
+    const { Tree } = await import('./tree.js');
+    const { writeCpioImage } = await import('./pack.js');
+    const a = new Tree();
+    a.add('/a', { type: 'file', mode: 0o644, size: 3, content: { kind: 'bytes', data: Buffer.from('aaa') } }, 'test');
+    const b = new Tree();
+    b.add('/b/c', { type: 'file', mode: 0o600, size: 1, content: { kind: 'bytes', data: Buffer.from('c') } }, 'test');
+    const out = path.join(dir, 'lz4-then-gzip');
+    await writeCpioImage(out, [{ tree: a, compression: { algo: 'lz4', level: undefined } }, { tree: b, compression: { algo: 'gzip', level: undefined } }]);
+    const r = await inspectImage(out);
+    expect(r.kind === 'cpio' && r.segments.map((s) => [s.compression, s.entries])).toEqual([['lz4', 1], ['gzip', 2]]);
+  });
+});

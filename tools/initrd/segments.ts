@@ -181,7 +181,13 @@ async function zstdLength(fh: FH, offset: number, size: number, where: string): 
   return pos - offset;
 }
 
-/** lz4 legacy frame: magic, then (u32 size, block)* with no end marker; stops at anything that is not a block. */
+/**
+ * lz4 legacy frame: magic, then (u32 size, block)* with no end marker. It
+ * ends at EOF, at zero padding, at a size no block can have, or where the
+ * next bytes are another format's magic. Some magics are also valid block
+ * sizes (gzip with FLG 0 reads as 559903): then the block decides, by
+ * checking that it parses as an lz4 block.
+ */
 async function lz4LegacyLength(fh: FH, offset: number, size: number): Promise<number> {
   const BOUND = 8 * 1024 * 1024 + Math.floor((8 * 1024 * 1024) / 255) + 16;
   let pos = offset + 4;
@@ -192,10 +198,50 @@ async function lz4LegacyLength(fh: FH, offset: number, size: number): Promise<nu
       pos += 4; // another legacy frame continues the same stream, as in the kernel's unlz4
       continue;
     }
-    if (v === 0 || v > BOUND || detectFormat(head) !== 'unknown' || pos + 4 + v > size) break;
+    if (v === 0 || v > BOUND || pos + 4 + v > size) break;
+    if (detectFormat(head) !== 'unknown' && !isLz4Block(await readAt(fh, pos + 4, v))) break;
     pos += 4 + v;
   }
   return pos - offset;
+}
+
+/** Does `b` parse as one lz4 block (sequences that stay inside it and refer only to output already produced)? */
+export function isLz4Block(b: Buffer): boolean {
+  let i = 0;
+  let out = 0;
+  const MAX_OUT = 8 * 1024 * 1024;
+  while (i < b.length) {
+    const token = b[i++]!;
+    let lit = token >> 4;
+    if (lit === 15) {
+      let x: number;
+      do {
+        if (i >= b.length) return false;
+        x = b[i++]!;
+        lit += x;
+      } while (x === 255);
+    }
+    i += lit;
+    out += lit;
+    if (i > b.length || out > MAX_OUT) return false;
+    if (i === b.length) return true; // the last sequence has literals only
+    if (i + 2 > b.length) return false;
+    const dist = b[i]! | (b[i + 1]! << 8);
+    i += 2;
+    if (dist === 0 || dist > out) return false;
+    let match = (token & 15) + 4;
+    if ((token & 15) === 15) {
+      let x: number;
+      do {
+        if (i >= b.length) return false;
+        x = b[i++]!;
+        match += x;
+      } while (x === 255);
+    }
+    out += match;
+    if (out > MAX_OUT) return false;
+  }
+  return false;
 }
 
 /** xz stream length: find the footer ("YZ" at a 4-byte boundary whose CRC32 and flags check out). */
