@@ -11,7 +11,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
-import { InfraError, InputError } from '../common/errors.js';
+import { InfraError, InputError, IofsError } from '../common/errors.js';
 
 export const CPIO_COMPRESSIONS = ['none', 'gzip', 'zstd', 'lz4', 'xz'] as const;
 export type CpioCompression = (typeof CPIO_COMPRESSIONS)[number];
@@ -91,6 +91,8 @@ export async function runFilter(cmd: string, args: string[], source: Readable, o
   } catch (err) {
     sub.kill();
     await sub.catch(() => undefined);
+    // Our own errors (a source file changed while packing) pass through unchanged.
+    if (err instanceof IofsError) throw err;
     const e = err as { code?: string; stderr?: string; shortMessage?: string };
     if (e.code === 'ENOENT') throw new InfraError(`${cmd} is not installed`, { hint: 'run scripts/setup', cause: err });
     const why = (e.stderr ?? '').trim() || e.shortMessage || (err as Error).message;
