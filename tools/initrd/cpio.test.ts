@@ -106,6 +106,18 @@ describe('cpio newc writer, read back by GNU cpio', () => {
     expect(entries.find((e) => e.name === 'dev/vda')).toMatchObject({ rdevmajor: 254, rdevminor: 0, mode: 0o060660 });
   });
 
+  it('aborting through the signal leaves nothing at the output path (cpio and EROFS)', async () => {
+    const outDir = path.join(dir, 'abort');
+    await fs.mkdir(outDir);
+    for (const format of ['cpio', 'erofs'] as const) {
+      const ac = new AbortController();
+      const packing = packInitrd({ manifestPath, format, compress: format === 'cpio' ? 'xz' : 'lz4hc', payloadBytes: 256 << 20, output: path.join(outDir, format), signal: ac.signal });
+      setTimeout(() => ac.abort(), 300);
+      await expect(packing).rejects.toThrow(/abort/i);
+      expect(await fs.readdir(outDir)).toEqual([]);
+    }
+  });
+
   it('leaves nothing at the output path when a source changes mid-write', async () => {
     for (const algo of ['none', 'gzip', 'zstd'] as const) {
       const outDir = path.join(dir, `fail-${algo}`);

@@ -43,12 +43,13 @@ export function formatErofsCompression(c: ErofsCompression): string {
  * sha256 over the tree (paths, types, modes, contents) for the image UUID.
  * Device nodes need mknod(2): as root that works; otherwise a clear error.
  */
-export async function stageTreeTo(tree: Tree, dir: string): Promise<string> {
+export async function stageTreeTo(tree: Tree, dir: string, signal?: AbortSignal): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const digest = createHash('sha256');
   const entries = tree.sorted();
   const dirs: Array<[string, number]> = [];
   for (const [p, e] of entries) {
+    signal?.throwIfAborted();
     const at = path.join(dir, p);
     digest.update(`${p}\0${e.type}\0`);
     switch (e.type) {
@@ -120,6 +121,7 @@ export interface MkfsOptions {
   uuid: string;
   /** Physical cluster size in bytes (-C), a multiple of 4096. */
   clusterBytes?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export async function mkfsErofs(stagingDir: string, output: string, opts: MkfsOptions): Promise<void> {
@@ -131,8 +133,9 @@ export async function mkfsErofs(stagingDir: string, output: string, opts: MkfsOp
     args.push(`-C${opts.clusterBytes}`);
   }
   args.push(output, stagingDir);
-  const r = await execa('mkfs.erofs', args, { reject: false, all: true });
+  const r = await execa('mkfs.erofs', args, { reject: false, all: true, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
   if (r.failed) {
+    opts.signal?.throwIfAborted();
     if ((r as { code?: string }).code === 'ENOENT') throw new InfraError('mkfs.erofs is not installed', { hint: 'run scripts/setup (Debian package erofs-utils)' });
     throw new InfraError(`mkfs.erofs ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.all ?? '').trim()}`);
   }

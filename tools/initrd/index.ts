@@ -43,6 +43,8 @@ export interface PackOptions {
   earlyManifestPath?: string;
   /** erofs only: a second manifest appended as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
   appendManifestPath?: string;
+  /** Abort packing (e.g. on SIGINT): subprocesses are killed and nothing is left at `output`. */
+  signal?: AbortSignal;
 }
 
 export interface PackResult {
@@ -62,7 +64,7 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
   const append = opts.appendManifestPath ? await buildTree(await loadManifest(opts.appendManifestPath)) : undefined;
-  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append });
+  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal });
 }
 
 /** Build the tree a manifest describes (what packInitrd would pack), e.g. to check guest files against it. */
@@ -89,6 +91,7 @@ export interface ImportOptions {
   compress?: string;
   output: string;
   clusterBytes?: number;
+  signal?: AbortSignal;
 }
 
 /** Convert an existing initramfs (cpio segments) or rootfs tarball to cpio or EROFS. */
@@ -97,7 +100,7 @@ export async function importImage(opts: ImportOptions): Promise<PackResult & { e
   checkCompression(format, opts.compress);
   const imported = await importTree(opts.input);
   try {
-    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes });
+    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, signal: opts.signal });
     return { ...r, entries: imported.tree.size, skipped: imported.skipped };
   } finally {
     await imported.dispose();

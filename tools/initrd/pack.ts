@@ -35,10 +35,13 @@ export interface CpioSegment {
 }
 
 /** Pass chunks through, reporting progress for big trees (stderr only). */
-async function* withProgress(chunks: AsyncIterable<Buffer>, label: string, total: number): AsyncGenerator<Buffer> {
+async function* withProgress(chunks: AsyncIterable<Buffer>, label: string, total: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const p = total >= 64 << 20 ? progress(label) : undefined;
   let done = 0;
+  signal?.throwIfAborted();
   for await (const c of chunks) {
+    // Aborting ends the pipeline here; the compressor is killed and the temporary output removed.
+    signal?.throwIfAborted();
     done += c.length;
     p?.update(`${(done / 1048576).toFixed(0)} / ${(total / 1048576).toFixed(0)} MiB`);
     yield c;
@@ -47,13 +50,13 @@ async function* withProgress(chunks: AsyncIterable<Buffer>, label: string, total
 }
 
 /** Write segments back to back (each its own archive, each compressed on its own) to `output`, atomically. */
-export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch()): Promise<void> {
+export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch(), signal?: AbortSignal): Promise<void> {
   await withAtomicOutput(output, async (tmp) => {
     const out = createWriteStream(tmp);
     try {
       for (const seg of segments) {
         const label = `cpio ${formatCompression(seg.compression)} ${path.basename(output)}`;
-        await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), label, seg.tree.contentBytes()), seg.compression, out);
+        await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), label, seg.tree.contentBytes(), signal), seg.compression, out);
       }
       out.end();
       await once(out, 'finish');
@@ -75,6 +78,7 @@ export interface ErofsWriteOptions {
    * sd-stub, for credentials and sysexts) appends them to an initrd.
    */
   append?: CpioSegment[] | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -87,14 +91,14 @@ export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWri
   await fs.mkdir(outDir, { recursive: true });
   const stage = await fs.mkdtemp(path.join(outDir, `.${path.basename(output)}.stage-`));
   try {
-    const hash = await stageTreeTo(tree, path.join(stage, 'root'));
+    const hash = await stageTreeTo(tree, path.join(stage, 'root'), opts.signal);
     const mtime = opts.mtime ?? sourceDateEpoch();
     await withAtomicOutput(output, async (tmp) => {
-      await mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime, uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes });
+      await mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime, uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes, signal: opts.signal });
       if (opts.append?.length) {
         const out = createWriteStream(tmp, { flags: 'a' });
         try {
-          for (const seg of opts.append) await writeCompressed(cpioChunks(seg.tree, { mtime }), seg.compression, out);
+          for (const seg of opts.append) await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), 'cpio', 0, opts.signal), seg.compression, out);
           out.end();
           await once(out, 'finish');
         } catch (err) {
@@ -130,6 +134,8 @@ export interface WriteExtras {
   early?: Tree | undefined;
   /** erofs: an uncompressed cpio segment appended after the filesystem. */
   append?: Tree | undefined;
+  /** Abort writing: nothing is left at the output path. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras = {}): Promise<WriteResult> {
@@ -141,13 +147,13 @@ export async function writeImage(tree: Tree, format: InitrdFormat, compress: str
     compressName = formatCompression(c);
     const segments: CpioSegment[] = extra.early ? [{ tree: extra.early, compression: { algo: 'none', level: undefined } }] : [];
     segments.push({ tree, compression: c });
-    await writeCpioImage(output, segments);
+    await writeCpioImage(output, segments, sourceDateEpoch(), extra.signal);
   } else {
     if (extra.early) throw new InputError('an early (uncompressed cpio) segment applies to cpio images only');
     const c = parseErofsCompression(compress ?? 'lz4hc');
     compressName = formatErofsCompression(c);
     const append = extra.append ? [{ tree: extra.append, compression: { algo: 'none' as const, level: undefined } }] : undefined;
-    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes, append });
+    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes, append, signal: extra.signal });
   }
   const { bytes, sha256 } = await hashFile(output);
   return { output: path.resolve(output), format, compress: compressName, bytes, sha256 };
