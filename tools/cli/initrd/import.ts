@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { log } from '../../common/log.js';
+import { withInterrupt } from './interrupt.js';
 import { importImage, parseFormat, parseSize, type ImportOptions } from '../../initrd/index.js';
 
 export function registerImport(group: Command): void {
@@ -24,7 +25,7 @@ Example:
       if (o.compress !== undefined) opts.compress = o.compress;
       if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
       log.step(`importing ${image} as ${o.format}`);
-      const r = await importImage(opts);
+      const r = await withInterrupt((signal) => importImage({ ...opts, signal }));
       for (const s of r.skipped) log.warn(`skipped ${s}`);
       log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
       process.stdout.write(`${r.output} ${r.bytes}\n`);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
+import { withInterrupt } from './interrupt.js';
 import { packInitrd, parseFormat, parseSize, type PackOptions } from '../../initrd/index.js';
 
 export function registerPack(group: Command): void {
@@ -43,7 +44,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
         }
       }
       log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
-      const r = await packInitrd(opts);
+      const r = await withInterrupt((signal) => packInitrd({ ...opts, signal }));
       log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
       process.stdout.write(`${r.output} ${r.bytes}\n`);
     });
