@@ -29,7 +29,7 @@ import {
   type Fragment,
 } from './config.js';
 import { dirtyPaths, git } from './git.js';
-import { lockPathFor, withLock } from './lock.js';
+import { lockPathFor, noteLockChild, withLock } from './lock.js';
 import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
 import { applySeries } from '../patches/apply.js';
 import { readSeries, seriesHash } from '../patches/series.js';
@@ -123,6 +123,8 @@ export function firstErrors(logText: string, max = 3, context = 3): string {
 }
 
 interface MakeEnv {
+  /** The build directory's lock: make's pid is recorded in it. */
+  lockFile: string;
   tree: string;
   buildDir: string;
   cc: string[];
@@ -159,6 +161,7 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
     all: true,
     buffer: false,
   });
+  await noteLockChild(m.lockFile, proc.pid);
   let rest = '';
   proc.all?.on('data', (chunk: Buffer) => {
     out.write(chunk);
@@ -274,7 +277,8 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
   const buildDir = planBuildDir({ cache, base: base.name, variant, treePath: tree.path, configHash: cfgHash });
   const jobs = req.jobs ?? os.availableParallelism();
 
-  return withLock(lockPathFor(cache, 'build', buildDir), `build directory ${buildDir}`, async () => {
+  const buildLock = lockPathFor(cache, 'build', buildDir);
+  return withLock(buildLock, `build directory ${buildDir}`, async () => {
     await fs.mkdir(buildDir, { recursive: true });
     const logFile = path.join(buildDir, 'build.log');
     await fs.writeFile(logFile, `# iofs kernel build: ${tree.path} (${variant}) with ${fragmentNames.join(', ')}\n`);
@@ -285,7 +289,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
       // under the cache are made relative so identical sources hit across dirs.
       Object.assign(env, { CCACHE_DIR: path.join(cache, 'ccache'), CCACHE_BASEDIR: cache, CCACHE_NOHASHDIR: '1' });
     }
-    const m: MakeEnv = { tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs };
+    const m: MakeEnv = { lockFile: buildLock, tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs };
 
     const stampFile = path.join(buildDir, 'iofs-config.json');
     const stamp = (await fs

@@ -73,14 +73,19 @@ async function acquire(lockFile: string, what: string, opts: LockOptions): Promi
     }
     const text = await fs.readFile(lockFile, 'utf8').catch(() => '');
     let pid = 0;
+    let children: number[] = [];
     try {
-      pid = Number((JSON.parse(text) as { pid?: unknown }).pid) || 0;
+      const owner = JSON.parse(text) as { pid?: unknown; children?: unknown };
+      pid = Number(owner.pid) || 0;
+      children = Array.isArray(owner.children) ? owner.children.map(Number).filter((n) => n > 0) : [];
     } catch {
       // Written but not yet complete by its owner, or garbage: judge by age below.
     }
     const age = Date.now() - ((await fs.stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now());
-    if ((pid > 0 && !pidAlive(pid)) || (pid === 0 && age > 10_000)) {
-      log.warn(`removing stale lock ${lockFile} (owner pid ${pid || 'unknown'} is gone)`);
+    // A killed iofs can leave its make running: the lock is live while any of them is.
+    const alive = [pid, ...children].some((p) => p > 0 && pidAlive(p));
+    if ((pid > 0 && !alive) || (pid === 0 && age > 10_000)) {
+      log.warn(`removing stale lock ${lockFile} (owner pid ${pid || 'unknown'} and its children are gone)`);
       await fs.rm(lockFile, { force: true });
       continue;
     }
@@ -95,4 +100,16 @@ async function acquire(lockFile: string, what: string, opts: LockOptions): Promi
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/**
+ * Record a child process (make) in a lock this process holds, so the lock
+ * stays live if this process is killed and the child is not.
+ */
+export async function noteLockChild(lockFile: string, childPid: number | undefined): Promise<void> {
+  if (!childPid || !held.has(lockFile)) return;
+  const text = await fs.readFile(lockFile, 'utf8');
+  const owner = JSON.parse(text) as { children?: number[] };
+  owner.children = [...(owner.children ?? []), childPid];
+  await fs.writeFile(lockFile, JSON.stringify(owner) + '\n');
 }
