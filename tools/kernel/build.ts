@@ -31,7 +31,7 @@ import {
 import { dirtyPaths, git } from './git.js';
 import { lockPathFor, noteLockChild, withLock } from './lock.js';
 import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
-import { applySeries } from '../patches/apply.js';
+import { applySeries, seriesState, type SeriesState } from '../patches/apply.js';
 import { readSeries, seriesHash } from '../patches/series.js';
 
 export const defaultFragments = ['guest', 'erofs'];
@@ -71,6 +71,12 @@ export interface BuildMetadata {
   tree: { path: string; head: string; baseRef: string; baseCommit: string; commitsOnBase: number; dirty: boolean };
   /** KCIDB patchset hash of kernel-patches/<base>/series ("" for none / pristine). */
   seriesHash: string;
+  /**
+   * How the built tree relates to that series (patched/tree variants):
+   * applied, partial, base (no commits) or diverged (edited commits,
+   * or a series updated since it was applied). null for pristine.
+   */
+  seriesState: SeriesState['state'] | null;
   fragments: { name: string; path: string; sha256: string }[];
   configHash: string;
   kernelRelease: string;
@@ -241,15 +247,16 @@ async function resolveSource(
   base: KernelBase,
   req: BuildRequest,
   cache: string,
-): Promise<{ tree: KernelTree; variant: SourceVariant; seriesHash: string }> {
+): Promise<{ tree: KernelTree; variant: SourceVariant; seriesHash: string; seriesState: SeriesState['state'] | null }> {
   const series = await readSeries(patchesDir(base));
   const hash = await seriesHash(series.files);
   if (req.tree) {
     if (!req.withPatches) log.warn('--no-patches has no effect with --tree: the tree is built as it stands');
-    return { tree: await externalTree(base, req.tree), variant: 'tree', seriesHash: hash };
+    const tree = await externalTree(base, req.tree);
+    return { tree, variant: 'tree', seriesHash: hash, seriesState: (await seriesState(tree, series.dir).catch(() => undefined))?.state ?? 'diverged' };
   }
   const prepared = await prepareTree(base, { cache });
-  if (!req.withPatches) return { tree: await pristineTree(prepared, { cache }), variant: 'pristine', seriesHash: '' };
+  if (!req.withPatches) return { tree: await pristineTree(prepared, { cache }), variant: 'pristine', seriesHash: '', seriesState: null };
   // The prepared tree as it stands; if it is still exactly the base, apply the series first.
   await withLock(lockPathFor(cache, 'tree', prepared.path), `kernel tree ${prepared.path}`, async () => {
     const head = await git(prepared.path, ['rev-parse', 'HEAD']);
@@ -263,7 +270,15 @@ async function resolveSource(
       await applySeries(prepared, series.dir);
     }
   });
-  return { tree: prepared, variant: 'patched', seriesHash: hash };
+  const state = await seriesState(prepared, series.dir);
+  if (state.state === 'diverged' || state.state === 'partial') {
+    log.warn(
+      `${prepared.path} does not carry exactly kernel-patches/${base.patches}/series ` +
+        `(${state.matching} of its ${state.commits} commits match the ${state.patches} patches): building the tree as it stands. ` +
+        `To build the series: iofs patches export (keep your edits) or git -C ${prepared.path} reset --hard ${prepared.baseRef} (drop them), then build again.`,
+    );
+  }
+  return { tree: prepared, variant: 'patched', seriesHash: hash, seriesState: state.state };
 }
 
 export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
@@ -273,7 +288,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
   const fragments: Fragment[] = [];
   for (const f of fragmentNames) fragments.push(await resolveFragment(f));
   const cfgHash = configHash(fragments);
-  const { tree, variant, seriesHash: sHash } = await resolveSource(base, req, cache);
+  const { tree, variant, seriesHash: sHash, seriesState: sState } = await resolveSource(base, req, cache);
   const buildDir = planBuildDir({ cache, base: base.name, variant, treePath: tree.path, configHash: cfgHash });
   const jobs = req.jobs ?? os.availableParallelism();
 
@@ -340,6 +355,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
       variant,
       tree: { path: tree.path, head, baseRef: tree.baseRef, baseCommit: tree.baseCommit, commitsOnBase, dirty },
       seriesHash: sHash,
+      seriesState: sState,
       fragments: fragments.map((f) => ({ name: f.name, path: f.path, sha256: createHash('sha256').update(f.content).digest('hex') })),
       configHash: cfgHash,
       kernelRelease,

@@ -69,6 +69,40 @@ export async function commitsSinceBase(tree: SeriesTree): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
+export interface SeriesState {
+  /** Commits on the base in the tree. */
+  commits: number;
+  /** How many of them, from the first, are the series' patches (by patch-id). */
+  matching: number;
+  /** Patches in the series. */
+  patches: number;
+  /** applied: tree = base + series; partial: base + a prefix; base: no commits; diverged: anything else. */
+  state: 'applied' | 'partial' | 'base' | 'diverged';
+}
+
+/** How a tree relates to the series, without changing anything. */
+export async function seriesState(tree: SeriesTree, seriesDir: string): Promise<SeriesState> {
+  const series = await readSeries(seriesDir);
+  const commits = await commitsSinceBase(tree);
+  let matching = 0;
+  for (; matching < Math.min(commits.length, series.files.length); matching++) {
+    const [a, b] = await Promise.all([
+      commitPatchId(tree.path, commits[matching] as string),
+      fs.readFile(series.files[matching] as string, 'utf8').then((t) => patchId(tree.path, t)),
+    ]);
+    if (a !== b) break;
+  }
+  const state =
+    commits.length === 0
+      ? 'base'
+      : matching < commits.length
+        ? 'diverged'
+        : matching === series.files.length
+          ? 'applied'
+          : 'partial';
+  return { commits: commits.length, matching, patches: series.files.length, state };
+}
+
 export async function applySeries(tree: SeriesTree, seriesDir: string): Promise<ApplyResult> {
   const series = await readSeries(seriesDir);
   if (await amInProgress(tree.path)) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applySeries, checkSeries, exportSeries, filesToKeep, PatchConflictError, type SeriesTree } from './index.js';
+import { applySeries, checkSeries, exportSeries, filesToKeep, PatchConflictError, seriesState, type SeriesTree } from './index.js';
 
 const identity = {
   GIT_AUTHOR_NAME: 'Ada Dev',
@@ -134,6 +134,18 @@ describe('export and apply', () => {
     expect(e.hint).toContain('am --abort');
     expect(existsSync(path.join(repo, '.git', 'rebase-apply'))).toBe(true);
     await expect(applySeries({ path: repo, baseCommit: other, baseRef: 'other' }, dir)).rejects.toThrow(/git am is in progress/);
+  });
+
+  it('tells how a tree relates to the series: applied, partial, base, diverged', async () => {
+    const dir = path.join(work, 'patches');
+    await makeSeries(dir);
+    expect(await seriesState(tree(), dir)).toEqual({ commits: 3, matching: 3, patches: 3, state: 'applied' });
+    await git(repo, 'reset', '-q', '--hard', 'HEAD~1');
+    expect((await seriesState(tree(), dir)).state).toBe('partial');
+    await commitFile('c.c', 'other\n', 'c: something else');
+    expect(await seriesState(tree(), dir)).toEqual({ commits: 3, matching: 2, patches: 3, state: 'diverged' });
+    await git(repo, 'reset', '-q', '--hard', 'base-t');
+    expect((await seriesState(tree(), dir)).state).toBe('base');
   });
 
   it('refuses to export nothing and keeps only non-numbered files', async () => {
