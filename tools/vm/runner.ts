@@ -229,7 +229,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     if (plan.initrd.kind === 'pack') {
       const pack = plan.initrd.pack;
       log.step(`${s.name}: packing ${pack.format} initrd (${pack.compress ?? 'default compression'})`);
-      const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [key.publicKey] }), opts.signal);
+      const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [key.publicKey], signal: opts.signal }), opts.signal);
       initrd = { ...packed, path: packed.output };
       result.timings.packS = secondsSince(tPack);
     } else {
