@@ -33,13 +33,14 @@ Exit codes: 0 ok, 1 check failed, 2 bad input, 3 guest panic, 4 boot timeout,
 Environment: IOFS_CACHE (kernel trees, builds, keys, runs; default <repo>/.cache).`,
   );
 
+// Before registering groups, so subcommands inherit it (bad option → exit 2).
+program.exitOverride();
+
 registerDemo(program);
 registerInitrd(program);
 registerKernel(program);
 registerPatches(program);
 registerVm(program);
-
-program.exitOverride();
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -9,7 +10,8 @@ import path from 'node:path';
 export async function withAtomicOutput<T>(dest: string, produce: (tmpPath: string) => Promise<T>): Promise<T> {
   const dir = path.dirname(path.resolve(dest));
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(dest)}.tmp-${process.pid}-${Date.now()}`);
+  // pid and time alone collide when one process writes the same file twice at once.
+  const tmp = path.join(dir, `.${path.basename(dest)}.tmp-${process.pid}-${randomUUID()}`);
   try {
     const result = await produce(tmp);
     const old = await fs.stat(dest).catch(() => undefined);
