@@ -33,7 +33,9 @@ export {
   preparedTreePath,
   pristineTree,
   pristineTreePath,
+  recordBase,
   resolveTree,
+  sideCache,
   type KernelTree,
 } from './tree.js';
 export { withLock, lockPathFor } from './lock.js';

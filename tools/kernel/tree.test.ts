@@ -1,12 +1,12 @@
 /** prepareTree / externalTree on tiny synthetic "kernel" sources, with the real tar and git. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, realpath, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { KernelBase } from './bases.js';
-import { externalTree, prepareTree, pristineTree } from './tree.js';
+import { externalTree, prepareTree, pristineTree, recordBase, sideCache } from './tree.js';
 
 let work: string;
 let base: KernelBase;
@@ -69,5 +69,31 @@ describe('externalTree', () => {
     expect(existsSync(path.join(clone, '.git', 'refs', 'tags', 'base-9.9'))).toBe(true);
     await expect(externalTree(base, clone, { baseRef: 'nosuch' })).rejects.toThrow(/--base-ref nosuch is not a commit/);
     expect((await externalTree(base, clone, { baseRef: 'HEAD' })).baseCommit).toBe(prepared.baseCommit);
+  });
+});
+
+describe('worktrees iofs makes', () => {
+  it('know their recorded base without a tag, and never tag the repository', async () => {
+    const prepared = await prepareTree(base, { cache: path.join(work, 'cache') });
+    const clone = path.join(work, 'clone');
+    await execa('git', ['clone', '-q', '--no-tags', prepared.path, clone]);
+    await execa('git', ['-c', 'user.name=x', '-c', 'user.email=x@x', 'commit', '-q', '--allow-empty', '-m', 'on top'], { cwd: clone });
+    const wt = path.join(work, 'wt');
+    await execa('git', ['worktree', 'add', '-q', '--detach', wt, 'HEAD'], { cwd: clone });
+    await recordBase(wt, prepared.baseCommit);
+    const t = await externalTree(base, wt);
+    expect(t).toMatchObject({ baseRef: prepared.baseCommit, baseCommit: prepared.baseCommit });
+    expect(String((await execa('git', ['tag'], { cwd: clone })).stdout)).toBe('');
+  });
+});
+
+describe('sideCache', () => {
+  it('makes <cache>/<name> whose ccache is the main one, idempotently', async () => {
+    const cache = path.join(work, 'cache');
+    const root = await sideCache('status', cache);
+    expect(root).toBe(path.join(cache, 'status'));
+    expect(await realpath(path.join(root, 'ccache'))).toBe(await realpath(path.join(cache, 'ccache')));
+    expect(await sideCache('status', cache)).toBe(root);
+    expect(await readlink(path.join(root, 'ccache'))).toBe(path.join('..', 'ccache'));
   });
 });

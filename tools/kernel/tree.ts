@@ -187,6 +187,8 @@ export async function externalTree(base: KernelBase, treePath: string, opts: Ext
     });
   }
   const tag = baseTag(base);
+  const recorded = opts.baseRef ? undefined : await recordedBase(abs);
+  if (recorded) return { path: abs, base, kind: 'external', baseRef: recorded, baseCommit: recorded };
   if (opts.baseRef) {
     const commit = await revParse(abs, opts.baseRef);
     if (!commit) throw new InputError(`--base-ref ${opts.baseRef} is not a commit in ${abs}`);
@@ -208,4 +210,51 @@ export async function resolveTree(
 ): Promise<KernelTree> {
   if (opts.tree) return externalTree(base, opts.tree, opts);
   return prepareTree(base, opts);
+}
+
+/** File in a worktree's own git dir naming the commit iofs made it at (see recordBase). */
+const recordedBaseFile = 'iofs-base-commit';
+
+/**
+ * Remember, inside a worktree iofs made (status, format), which commit is its
+ * base, so externalTree() on it (a build with `tree`) knows where the series
+ * starts without looking for, or creating, a base-<name> tag in someone's
+ * repository. Kept in the worktree's private git dir: removing the worktree
+ * removes it.
+ */
+export async function recordBase(worktree: string, commit: string): Promise<void> {
+  const gitDir = path.resolve(worktree, await git(worktree, ['rev-parse', '--git-dir']));
+  await fs.writeFile(path.join(gitDir, recordedBaseFile), `${commit}\n`);
+}
+
+async function recordedBase(treePath: string): Promise<string | undefined> {
+  const r = await execa('git', ['rev-parse', '--git-dir'], { cwd: treePath, reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const text = await fs.readFile(path.join(path.resolve(treePath, String(r.stdout).trim()), recordedBaseFile), 'utf8').catch(() => '');
+  const commit = text.trim();
+  return /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+}
+
+/**
+ * A cache root of its own (status worktrees, bisect clones) under the main
+ * cache that still shares its compiler cache: <cache>/<name>/ccache is a
+ * symlink to <cache>/ccache. Trees go in <cache>/<name>/trees/<base> and
+ * builds in <cache>/<name>/builds/<key>, the depths of the prepared tree and
+ * its builds, so with CCACHE_BASEDIR at this root the compiler sees the same
+ * relative paths (../../trees/<base>/…) and objects hit across all of them.
+ */
+export async function sideCache(name: string, cache = cacheDir()): Promise<string> {
+  const root = path.join(path.resolve(cache), name);
+  await fs.mkdir(path.join(path.resolve(cache), 'ccache'), { recursive: true });
+  await fs.mkdir(root, { recursive: true });
+  const link = path.join(root, 'ccache');
+  const target = path.join('..', 'ccache');
+  const current = await fs.readlink(link).catch(() => undefined);
+  if (current !== target) {
+    await fs.rm(link, { recursive: true, force: true });
+    await fs.symlink(target, link).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err; // another process made it at the same time
+    });
+  }
+  return root;
 }

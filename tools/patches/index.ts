@@ -16,3 +16,22 @@ export {
   seriesHash,
   type Series,
 } from './series.js';
+export {
+  STATUS_FRAGMENTS,
+  cellName,
+  columnSummary,
+  planStatus,
+  renderStatus,
+  runCells,
+  runStatus,
+  seriesScenarios,
+  verdict,
+  type BaseSeries,
+  type CellKind,
+  type CellPlan,
+  type CellResult,
+  type CellState,
+  type StatusOptions,
+  type StatusReport,
+} from './status.js';
+export { seriesWorktree, worktreePath, type ApplyOutcome, type SeriesWorktree, type WorktreeStamp } from './worktree.js';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerPatchesApply } from './apply.js';
 import { registerPatchesCheck } from './check.js';
 import { registerPatchesExport } from './export.js';
+import { registerPatchesStatus } from './status.js';
 
 /** `iofs patches …`: one file per verb beside this one. */
 export function registerPatches(program: Command): Command {
@@ -26,5 +27,6 @@ The developer's loop:
   registerPatchesApply(group);
   registerPatchesExport(group);
   registerPatchesCheck(group);
+  registerPatchesStatus(group);
   return group;
 }

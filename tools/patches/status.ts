@@ -1,0 +1,457 @@
+/**
+ * `iofs patches status`: where the series stands on every base, found by
+ * doing the work. For each base, four cells:
+ *
+ *   applies     the base's series onto its base commit (git am -3) in a worktree
+ *               <cache>/status/trees/<base> of the prepared tree (or of --tree),
+ *               so the developer's tree is never touched;
+ *   builds      that worktree with each config the scenarios need, plus the
+ *               series' own config (STATUS_FRAGMENTS), so the code is compiled
+ *               even without a scenario;
+ *   checkpatch  the tree's own checkpatch.pl --strict on every patch;
+ *   scenarios   every test-vms scenario whose kernel uses the series
+ *               (kernel.patches: true), run against this base's build: those
+ *               scenarios were written to exercise the series, and the series
+ *               must pass them on every base it is maintained on. Scenarios that
+ *               test the pristine kernel say nothing about the series.
+ *
+ * Reuse: the worktree is re-applied only when the base or the series changed
+ * (worktree.ts); builds are incremental in fixed build directories; a
+ * scenario's verdict (PASS, FAIL, PANIC) is reused when the bzImage, the
+ * packed initrd (packed again and hashed: it is deterministic), the scenario
+ * file and the host files its checks compare against are byte-identical to a
+ * run that gave it. BOOT-TIMEOUT and INFRA are never reused: they can come from
+ * the machine's load rather than from the inputs.
+ *
+ * Planning (which cells, which depend on which) and rendering are pure.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic.js';
+import { ExitCode, IofsError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import { cacheDir } from '../common/paths.js';
+import { packInitrd } from '../initrd/index.js';
+import { getBase, patchesDir, type KernelBase } from '../kernel/bases.js';
+import { planBuildDir, type BuildRequest, type BuildResult } from '../kernel/build.js';
+import { configHash, resolveFragment } from '../kernel/config.js';
+import { resolveTree, sideCache, type KernelTree } from '../kernel/tree.js';
+import { createRunDir, ensureSshKey, planScenario, runScenario, type AccelMode, type RunResult, type Scenario } from '../vm/index.js';
+// The runner's build memo: a scenario run asking for the build this status
+// just made gets it without running make again. (Not in tools/vm's index yet.)
+import { buildKernelOnce } from '../vm/runner.js';
+import { checkSeries } from './check.js';
+import { readSeries, seriesHash } from './series.js';
+import { seriesWorktree, worktreePath, type SeriesWorktree } from './worktree.js';
+
+/** The series' own configuration: built on every base even when no scenario asks for it. */
+export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];
+
+export type CellKind = 'apply' | 'build' | 'checkpatch' | 'scenario';
+/** ok: green; fail: the series is at fault; infra: could not be found out; skipped: an earlier cell failed. */
+export type CellState = 'ok' | 'fail' | 'infra' | 'skipped';
+
+export interface CellPlan {
+  /** Unique: "6.12/apply", "6.12/build/guest+erofs", "6.12/scenario/erofs-lz4". */
+  id: string;
+  base: string;
+  kind: CellKind;
+  /** Cells that must be ok first. */
+  deps: string[];
+  /** build: the fragments; scenario: the fragments of its kernel. */
+  fragments?: string[];
+  /** scenario: the scenario, re-targeted at this base. */
+  scenario?: Scenario;
+}
+
+export interface CellResult {
+  id: string;
+  base: string;
+  kind: CellKind;
+  /** The scenario name, or the fragments of a build. */
+  name: string;
+  state: CellState;
+  /** One line: what happened. */
+  summary: string;
+  /** Where to read more: a log file or a run directory. */
+  log?: string;
+  /** Nothing was redone: an earlier result for identical inputs stands. */
+  reused?: boolean;
+  seconds: number;
+}
+
+export interface BaseSeries {
+  base: string;
+  seriesDir: string;
+  patches: string[];
+  /** KCIDB patchset hash of the series ("" when empty). */
+  seriesHash: string;
+}
+
+export interface StatusReport {
+  startedAt: string;
+  finishedAt: string;
+  series: BaseSeries[];
+  cells: CellResult[];
+  green: boolean;
+  exitCode: number;
+}
+
+/** Scenarios that count for the status: those whose kernel uses the series. Pure. */
+export function seriesScenarios(all: Scenario[]): Scenario[] {
+  return all.filter((s) => s.kernel.patches);
+}
+
+const fragKey = (f: string[]): string => f.join('+');
+
+/** The cells for these bases and scenarios, with their dependencies. Pure. */
+export function planStatus(bases: string[], scenarios: Scenario[], buildFragments: string[] = STATUS_FRAGMENTS): CellPlan[] {
+  const cells: CellPlan[] = [];
+  for (const base of bases) {
+    const apply = `${base}/apply`;
+    cells.push({ id: apply, base, kind: 'apply', deps: [] });
+    cells.push({ id: `${base}/checkpatch`, base, kind: 'checkpatch', deps: [apply] });
+    const fragmentSets = new Map<string, string[]>([[fragKey(buildFragments), buildFragments]]);
+    for (const s of scenarios) fragmentSets.set(fragKey(s.kernel.fragments), s.kernel.fragments);
+    for (const [key, fragments] of fragmentSets) cells.push({ id: `${base}/build/${key}`, base, kind: 'build', deps: [apply], fragments });
+    for (const s of scenarios) {
+      const retargeted: Scenario = { ...s, kernel: { ...s.kernel, base, patches: true } };
+      cells.push({
+        id: `${base}/scenario/${s.name}`,
+        base,
+        kind: 'scenario',
+        deps: [`${base}/build/${fragKey(s.kernel.fragments)}`],
+        fragments: s.kernel.fragments,
+        scenario: retargeted,
+      });
+    }
+  }
+  return cells;
+}
+
+/**
+ * Run cells in dependency order, up to `jobs` at once; a cell whose
+ * dependency is not ok is skipped (naming it) without running.
+ */
+export async function runCells(
+  plan: CellPlan[],
+  jobs: number,
+  exec: (cell: CellPlan) => Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>>,
+): Promise<CellResult[]> {
+  const results = new Map<string, CellResult>();
+  const waiting = new Set(plan.map((c) => c.id));
+  const byId = new Map(plan.map((c) => [c.id, c]));
+  for (const c of plan) for (const d of c.deps) if (!byId.has(d)) throw new Error(`internal: ${c.id} depends on unknown ${d}`);
+  let running = 0;
+  return new Promise<CellResult[]>((resolve, reject) => {
+    const pump = (): void => {
+      // Skipping a cell can make its dependents skippable: repeat until nothing changes.
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const id of [...waiting]) {
+          const cell = byId.get(id) as CellPlan;
+          const failedDep = cell.deps.find((d) => results.has(d) && results.get(d)?.state !== 'ok');
+          if (failedDep) {
+            waiting.delete(id);
+            changed = true;
+            results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, seconds: 0 });
+          }
+        }
+      }
+      for (const id of [...waiting]) {
+        const cell = byId.get(id) as CellPlan;
+        if (running >= jobs || !cell.deps.every((d) => results.has(d))) continue;
+        waiting.delete(id);
+        running++;
+        const t0 = Date.now();
+        exec(cell)
+          .catch((err: unknown) => ({
+            name: cellName(cell),
+            state: 'infra' as CellState,
+            summary: `${err instanceof Error ? err.message : String(err)}`.split('\n')[0] ?? 'error',
+          }))
+          .then((r) => {
+            results.set(id, { id, base: cell.base, kind: cell.kind, ...r, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+            running--;
+            if (waiting.size === 0 && running === 0) resolve(plan.map((c) => results.get(c.id) as CellResult));
+            else pump();
+          })
+          .catch(reject);
+      }
+      if (waiting.size === 0 && running === 0) resolve(plan.map((c) => results.get(c.id) as CellResult));
+    };
+    pump();
+  });
+}
+
+export function cellName(cell: Pick<CellPlan, 'kind' | 'fragments' | 'scenario'>): string {
+  if (cell.kind === 'scenario') return cell.scenario?.name ?? '?';
+  if (cell.kind === 'build') return fragKey(cell.fragments ?? []);
+  return cell.kind;
+}
+
+const COLUMNS: { kind: CellKind; title: string }[] = [
+  { kind: 'apply', title: 'applies' },
+  { kind: 'build', title: 'builds' },
+  { kind: 'checkpatch', title: 'checkpatch' },
+  { kind: 'scenario', title: 'scenarios' },
+];
+
+const STATE_WORD: Record<CellState, string> = { ok: 'ok', fail: 'FAIL', infra: 'INFRA', skipped: 'skip' };
+
+/** A column's word for a base: the worst of its cells, with n/m for several. Pure. */
+export function columnSummary(cells: CellResult[]): string {
+  if (cells.length === 0) return 'none';
+  const order: CellState[] = ['fail', 'infra', 'skipped', 'ok'];
+  const worst = order.find((s) => cells.some((c) => c.state === s)) as CellState;
+  const ok = cells.filter((c) => c.state === 'ok').length;
+  return cells.length > 1 ? `${STATE_WORD[worst]} ${ok}/${cells.length}` : STATE_WORD[worst];
+}
+
+/** Green: every base has every column, and every cell is ok. Pure. */
+export function verdict(bases: string[], cells: CellResult[]): { green: boolean; exitCode: number } {
+  const missing = bases.some((b) => COLUMNS.some((col) => !cells.some((c) => c.base === b && c.kind === col.kind)));
+  if (!missing && cells.every((c) => c.state === 'ok')) return { green: true, exitCode: ExitCode.OK };
+  const onlyInfra = !missing && cells.every((c) => c.state === 'ok' || c.state === 'infra');
+  return { green: false, exitCode: onlyInfra ? ExitCode.INFRA : ExitCode.FAIL };
+}
+
+/** The matrix and one line per cell with its log. Pure. */
+export function renderStatus(report: Pick<StatusReport, 'series' | 'cells' | 'green'>): string {
+  const out: string[] = [];
+  for (const s of report.series) {
+    out.push(`series ${s.base}: ${s.patches.length} patch(es), patchset ${s.seriesHash || '(empty)'} (${s.seriesDir})`);
+  }
+  out.push('');
+  const rows = [['base', ...COLUMNS.map((c) => c.title)]];
+  for (const s of report.series) {
+    rows.push([s.base, ...COLUMNS.map((col) => columnSummary(report.cells.filter((c) => c.base === s.base && c.kind === col.kind)))]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) out.push(r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  out.push('');
+  const label = (c: CellResult): string => `${c.base} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : `scenario ${c.name}`}`;
+  const lw = Math.max(...report.cells.map((c) => label(c).length), 0);
+  for (const c of report.cells) {
+    out.push(`${label(c).padEnd(lw)}  ${STATE_WORD[c.state].padEnd(5)} ${c.summary}${c.reused ? ' (reused)' : ''}${c.log ? `  ${c.log}` : ''}`);
+  }
+  out.push('');
+  const bad = report.cells.filter((c) => c.state === 'fail' || c.state === 'infra').map((c) => c.id);
+  const skipped = report.cells.filter((c) => c.state === 'skipped').length;
+  out.push(
+    report.green
+      ? 'all green'
+      : `NOT green: ${bad.join(', ') || 'a column has no cells'}${skipped ? ` (${skipped} cell(s) skipped because of it)` : ''}`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+export interface StatusOptions {
+  /** Base names (default: every base in kernel-patches/bases.json). */
+  bases: string[];
+  /** A developer's checkout to take the base from (one base only). */
+  tree?: string;
+  baseRef?: string;
+  /** Series directory per base (default kernel-patches/<base.patches>). */
+  seriesDirs?: Record<string, string>;
+  /** The scenarios to run (default: seriesScenarios of test-vms/scenarios). */
+  scenarios: Scenario[];
+  jobs: number;
+  cache?: string;
+  accel: AccelMode;
+  /** Redo everything: ignore reusable scenario verdicts. */
+  fresh?: boolean;
+  signal?: AbortSignal;
+  onCell?: (c: CellResult) => void;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+interface ReuseRecord {
+  key: string;
+  outcome: RunResult['outcome'];
+  reason: string;
+  runDir: string;
+}
+
+const REUSABLE: RunResult['outcome'][] = ['PASS', 'FAIL', 'PANIC'];
+
+export async function runStatus(o: StatusOptions): Promise<StatusReport> {
+  const startedAt = new Date().toISOString();
+  const cache = path.resolve(o.cache ?? cacheDir());
+  const root = await sideCache('status', cache);
+  const bases: KernelBase[] = [];
+  for (const b of o.bases) bases.push(await getBase(b));
+  if (o.tree && bases.length !== 1) throw new IofsError('--tree needs exactly one --base: a checkout is one base', { exitCode: ExitCode.USAGE });
+  const series: BaseSeries[] = [];
+  for (const b of bases) {
+    const dir = o.seriesDirs?.[b.name] ?? patchesDir(b);
+    const s = await readSeries(dir);
+    series.push({ base: b.name, seriesDir: dir, patches: s.names, seriesHash: await seriesHash(s.files) });
+  }
+  const plan = planStatus(bases.map((b) => b.name), o.scenarios);
+  const worktrees = new Map<string, SeriesWorktree>();
+  const builds = new Map<string, BuildResult>();
+  const logDir = (base: string): string => path.join(root, 'logs', base);
+  const buildRequest = (base: string, fragments: string[]): BuildRequest => ({
+    base,
+    tree: (worktrees.get(base) as SeriesWorktree).path,
+    fragments: [...fragments],
+    withPatches: true,
+    cache: root,
+  });
+
+  const exec = async (cell: CellPlan): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> => {
+    const name = cellName(cell);
+    const base = bases.find((b) => b.name === cell.base) as KernelBase;
+    const s = series.find((x) => x.base === cell.base) as BaseSeries;
+    switch (cell.kind) {
+      case 'apply': {
+        const logFile = path.join(logDir(cell.base), 'apply.log');
+        if (s.patches.length === 0) {
+          await fs.mkdir(logDir(cell.base), { recursive: true });
+          await writeFileAtomic(logFile, `${s.seriesDir}/series is missing or empty\n`);
+          return { name, state: 'fail', summary: `no patches: ${s.seriesDir}/series is missing or empty`, log: logFile };
+        }
+        const source: KernelTree = await resolveTree(base, {
+          cache,
+          ...(o.tree ? { tree: o.tree } : {}),
+          ...(o.baseRef ? { baseRef: o.baseRef } : {}),
+        });
+        const dest = worktreePath(root, source, sha256);
+        const r = await seriesWorktree(source, s.seriesDir, dest, { cache: root, logFile });
+        if (!r.ok) {
+          return { name, state: 'fail', summary: r.error.message.split('\n')[0] as string, log: logFile };
+        }
+        worktrees.set(cell.base, r.worktree);
+        return {
+          name,
+          state: 'ok',
+          summary: `${s.patches.length} patch(es) on ${source.baseRef} (${source.baseCommit.slice(0, 12)}) in ${r.worktree.path}, HEAD ${r.worktree.head.slice(0, 12)}`,
+          log: logFile,
+          ...(r.worktree.applied ? {} : { reused: true }),
+        };
+      }
+      case 'checkpatch': {
+        const wt = worktrees.get(cell.base) as SeriesWorktree;
+        const logFile = path.join(logDir(cell.base), 'checkpatch.log');
+        const r = await checkSeries(wt.path, s.seriesDir);
+        await writeFileAtomic(logFile, r.patches.map((p) => `=== ${p.name}\n${p.output}\n`).join('\n'));
+        const sum = (k: 'errors' | 'warnings' | 'checks'): number => r.patches.reduce((a, p) => a + p[k], 0);
+        const unclean = r.patches.filter((p) => p.errors + p.warnings + p.checks > 0).map((p) => p.name);
+        return {
+          name,
+          state: r.clean ? 'ok' : 'fail',
+          summary: `${sum('errors')} errors, ${sum('warnings')} warnings, ${sum('checks')} checks${unclean.length ? ` in ${unclean.join(', ')}` : ''}`,
+          log: logFile,
+        };
+      }
+      case 'build': {
+        const fragments = cell.fragments ?? [];
+        const req = buildRequest(cell.base, fragments);
+        const resolved = await Promise.all(fragments.map((f) => resolveFragment(f)));
+        const buildDir = planBuildDir({ cache: root, base: cell.base, variant: 'tree', treePath: req.tree as string, configHash: configHash(resolved) });
+        const logFile = path.join(buildDir, 'build.log');
+        const before = await fs.stat(path.join(buildDir, 'iofs-build.json')).catch(() => undefined);
+        try {
+          const built = await buildKernelOnce(req);
+          builds.set(cell.id, built);
+          const meta = JSON.parse(await fs.readFile(built.metadataPath, 'utf8')) as { durations?: { buildSeconds?: number } };
+          return {
+            name,
+            state: 'ok',
+            summary: `${built.kernelRelease}, make ${meta.durations?.buildSeconds ?? '?'} s${before ? ' (incremental)' : ''}`,
+            log: logFile,
+          };
+        } catch (err) {
+          // On its base the series not compiling, or Kconfig dropping its option, is the series' failure.
+          return { name, state: 'fail', summary: (err as Error).message.split('\n')[0] as string, log: logFile };
+        }
+      }
+      case 'scenario':
+        return runScenarioCell(cell, name);
+    }
+  };
+
+  const runScenarioCell = async (cell: CellPlan, name: string): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> => {
+    const scenario = cell.scenario as Scenario;
+    const built = builds.get(cell.deps[0] as string) as BuildResult;
+    const req = buildRequest(cell.base, cell.fragments ?? []);
+    const key = await reuseKey(scenario, built, o.accel, root);
+    const recordFile = path.join(root, 'verdicts', `${key}.json`);
+    if (!o.fresh) {
+      const rec = await fs
+        .readFile(recordFile, 'utf8')
+        .then((t) => JSON.parse(t) as ReuseRecord)
+        .catch(() => undefined);
+      if (rec && REUSABLE.includes(rec.outcome) && existsSync(path.join(rec.runDir, 'results.json'))) {
+        return { name, state: rec.outcome === 'PASS' ? 'ok' : 'fail', summary: `${rec.outcome} ${rec.reason}`, log: rec.runDir, reused: true };
+      }
+    }
+    const runDir = await createRunDir(`${cell.base}-${scenario.name}`, path.join(cache, 'runs'));
+    const plan = planScenario(scenario, { runDir, accel: o.accel });
+    plan.kernel = { kind: 'build', request: req };
+    const r = await runScenario(plan, o.signal ? { signal: o.signal } : {});
+    if (REUSABLE.includes(r.outcome)) {
+      await writeFileAtomic(recordFile, `${JSON.stringify({ key, outcome: r.outcome, reason: r.reason, runDir } satisfies ReuseRecord, null, 2)}\n`);
+    }
+    const state: CellState = r.outcome === 'PASS' ? 'ok' : r.outcome === 'INFRA' || r.outcome === 'INTERRUPTED' ? 'infra' : 'fail';
+    return { name, state, summary: `${r.outcome} ${r.reason}`.replace(/\s+/g, ' '), log: runDir };
+  };
+
+  const cells = await runCells(plan, o.jobs, async (cell) => {
+    if (o.signal?.aborted) return { name: cellName(cell), state: 'infra', summary: 'interrupted' };
+    log.step(`status ${cell.id}`);
+    return exec(cell);
+  }).then((all) => {
+    for (const c of all) o.onCell?.(c);
+    return all;
+  });
+  const v = verdict(bases.map((b) => b.name), cells);
+  const report: StatusReport = { startedAt, finishedAt: new Date().toISOString(), series, cells, ...v };
+  await writeFileAtomic(path.join(root, 'status.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/**
+ * What a scenario verdict depends on: the kernel image, the initrd it boots
+ * (packed now with the workspace key into a scratch file and hashed; packing
+ * is deterministic), the scenario file and the host files its checks read,
+ * and the acceleration asked for.
+ */
+async function reuseKey(s: Scenario, built: BuildResult, accel: AccelMode, root: string): Promise<string> {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-status-'));
+  try {
+    const plan = planScenario(s, { runDir: scratch, accel });
+    let initrdSha: string;
+    if (plan.initrd.kind === 'pack') {
+      const key = await ensureSshKey();
+      const packed = await packInitrd({ ...plan.initrd.pack, authorizedKeys: [key.publicKey] });
+      initrdSha = packed.sha256;
+    } else {
+      initrdSha = await sha256File(plan.initrd.image);
+    }
+    const hostFiles: Record<string, string> = {};
+    for (const f of plan.hostFiles) hostFiles[f] = await sha256File(f).catch(() => 'unreadable');
+    const inputs = {
+      bzImage: await sha256File(built.bzImage),
+      initrd: initrdSha,
+      scenario: await sha256File(s.file),
+      base: s.kernel.base,
+      hostFiles,
+      accel,
+      root,
+    };
+    return sha256(JSON.stringify(inputs));
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
