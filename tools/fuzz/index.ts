@@ -1,0 +1,12 @@
+/**
+ * Public surface of the EROFS initrd fuzzer (issue 7): the image layout,
+ * mutation planning, boot classification and the run itself.
+ */
+export {
+  parseErofsLayout, superblockChecksum, crc32c, SB_FIELDS, EROFS_SB_OFFSET, EROFS_MAGIC,
+  type ErofsLayout, type InodeInfo, type DirentInfo, type Span, type SbField,
+} from './layout.js';
+export { planFuzz, regionQuotas, makeRng, FUZZ_REGIONS, type FuzzCase, type FuzzRegion, type PlanOptions, type Rng } from './plan.js';
+export { classifyBoot, attribute, traceFrames, ownerOf, FUZZ_CLASSES, type FuzzClass, type Owner, type Verdict, type BootObservation } from './classify.js';
+export { fuzzBoot, type FuzzBoot, type FuzzBootOptions } from './boot.js';
+export { runFuzz, summarize, formatSummary, FUZZ_FRAGMENTS, FUZZ_APPEND, type FuzzOptions, type FuzzSummary, type CaseResult } from './run.js';

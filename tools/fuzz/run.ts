@@ -1,0 +1,279 @@
+/**
+ * The fuzz run: take (or build) the debug kernel with the series, take (or
+ * pack) a valid EROFS initrd, plan the cases, boot each mutated copy with a
+ * few QEMUs at once, classify, and leave a results directory:
+ *
+ *   <cache>/runs/<stamp>-fuzz-s<seed>/
+ *     base.erofs           the valid image every case starts from
+ *     plan.json            seed, image hash, kernel, every case's edits
+ *     cases/NNN-<region>/  case.json (edits, mutation, verdict, timings),
+ *                          console.log, console.raw; image.erofs kept only
+ *                          for crashes and hangs (the others are replayable)
+ *     summary.json         counts per class, per region, the notable cases
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic.js';
+import { InputError } from '../common/errors.js';
+import { log, progress } from '../common/log.js';
+import { testVmsDir } from '../common/paths.js';
+import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
+import { buildKernel } from '../kernel/index.js';
+import { createRunDir, inspectKernel, qemuVersion, resolveAccel, type AccelDecision, type AccelMode } from '../vm/index.js';
+import { fuzzBoot } from './boot.js';
+import { classifyBoot, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
+import { parseErofsLayout } from './layout.js';
+import { FUZZ_REGIONS, planFuzz, type FuzzCase, type FuzzRegion } from './plan.js';
+
+/** What the fuzz kernel is built from: the series, and KASAN & co. */
+export const FUZZ_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'debug'];
+/**
+ * Appended to the command line: a KASAN report or a WARNING panics at once
+ * (QEMU exits, the case ends) instead of the boot carrying on.
+ */
+export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1';
+
+export interface FuzzOptions {
+  seed: number;
+  count: number;
+  jobs: number;
+  /** A valid EROFS initrd to mutate; default: pack `manifest`. */
+  image?: string;
+  /** Guest manifest to pack (default test-vms/guest/manifest.json). */
+  manifest?: string;
+  /** A bzImage instead of building base + FUZZ_FRAGMENTS with the series. */
+  kernel?: string;
+  base: string;
+  memoryMiB: number;
+  boundS: number;
+  settleS: number;
+  accel: AccelMode;
+  regions?: readonly FuzzRegion[];
+  /** Only these case ids (replaying a case: same seed and count, --case N). */
+  only?: readonly number[];
+  signal?: AbortSignal;
+  /** Called after each case. */
+  onCase?: (r: CaseResult, done: number, total: number) => void;
+}
+
+export interface CaseResult {
+  id: number;
+  region: FuzzCase['region'];
+  mutation: string;
+  edits: FuzzCase['edits'];
+  /** describeImageEdit of each edit. */
+  described: string[];
+  verdict: Verdict;
+  /** A timeout that was run again alone with twice the bound: what the second run said. */
+  retriedAfterTimeout?: boolean;
+  wallS: number;
+  imageBytes: number;
+  dir: string;
+}
+
+export interface FuzzSummary {
+  seed: number;
+  count: number;
+  ran: number;
+  interrupted: boolean;
+  runDir: string;
+  kernel: string;
+  kernelRelease?: string;
+  image: { path: string; bytes: number; sha256: string };
+  accel: AccelDecision;
+  qemuVersion: string;
+  append: string;
+  memoryMiB: number;
+  boundS: number;
+  jobs: number;
+  wallS: number;
+  byClass: Record<FuzzClass, number>;
+  byRegion: Record<string, Record<FuzzClass, number>>;
+  /** Clean failures by reason ("superblock check failed (-22)", "fallback", …). */
+  cleanFailureKinds: Record<string, number>;
+  /** Crashes and hangs, with their attribution. */
+  notable: Array<{ id: number; region: string; mutation: string; class: FuzzClass; kind: string; owner?: string; line: string; frames?: string[]; dir: string }>;
+  /** The control case (unmodified image) did not boot: the harness or kernel is broken, nothing else means anything. */
+  controlFailed: boolean;
+  /** A hang, or a crash attributed to init/initrd_erofs.c. */
+  oursFailed: boolean;
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const emptyCounts = (): Record<FuzzClass, number> => Object.fromEntries(FUZZ_CLASSES.map((c) => [c, 0])) as Record<FuzzClass, number>;
+
+async function runPool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !signal?.aborted) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+}
+
+export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new InputError(`--jobs must be at least 1 (got ${o.jobs})`);
+  const t0 = Date.now();
+  const runDir = await createRunDir(`fuzz-s${o.seed}`);
+  log.info(`fuzz results: ${runDir}`);
+
+  // Kernel: the debug build with the series, unless one is given.
+  let kernel: string;
+  let kernelRelease: string | undefined;
+  if (o.kernel) {
+    kernel = path.resolve(o.kernel);
+    kernelRelease = (await inspectKernel(kernel)).release;
+  } else {
+    log.step(`building the fuzz kernel: ${o.base} with the series + ${FUZZ_FRAGMENTS.join(', ')}`);
+    const built = await buildKernel({ base: o.base, fragments: FUZZ_FRAGMENTS, withPatches: true });
+    kernel = built.bzImage;
+    kernelRelease = built.kernelRelease;
+  }
+
+  // The valid image every case starts from, kept in the run directory.
+  const basePath = path.join(runDir, 'base.erofs');
+  if (o.image) {
+    await fs.copyFile(o.image, basePath).catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(`--image ${o.image}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    });
+  } else {
+    const manifest = o.manifest ?? path.join(testVmsDir, 'guest', 'manifest.json');
+    log.step(`packing ${manifest} as EROFS (lz4hc)`);
+    await packInitrd({ manifestPath: manifest, format: 'erofs', output: basePath, signal: o.signal });
+  }
+  const base = await fs.readFile(basePath);
+  const layout = parseErofsLayout(base);
+  const planned = planFuzz(base, layout, { seed: o.seed, count: o.count, memoryMiB: o.memoryMiB, regions: o.regions });
+  const cases = o.only ? planned.filter((c) => o.only?.includes(c.id)) : planned;
+  if (o.only && cases.length !== o.only.length) {
+    throw new InputError(`--case ${o.only.join(',')}: this plan has cases 0..${planned.length - 1}`);
+  }
+
+  const accel = await resolveAccel(o.accel, kernel);
+  const qemu = await qemuVersion();
+  const image = { path: basePath, bytes: base.length, sha256: sha256(base) };
+  await writeFileAtomic(
+    path.join(runDir, 'plan.json'),
+    `${JSON.stringify({ seed: o.seed, count: o.count, kernel, kernelRelease, image, append: FUZZ_APPEND, memoryMiB: o.memoryMiB, layout: { blocks: layout.blocks, blockSize: layout.blockSize, inodes: layout.inodes.length, checksummed: layout.checksummed }, cases: planned }, null, 2)}\n`,
+  );
+
+  const results: CaseResult[] = [];
+  const bar = progress(`fuzz s${o.seed}`, 30_000);
+  const runCase = async (c: FuzzCase, boundS: number): Promise<CaseResult | undefined> => {
+    const dir = path.join(runDir, 'cases', `${String(c.id).padStart(3, '0')}-${c.region}`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rm(path.join(dir, 'console.log'), { force: true });
+    await fs.rm(path.join(dir, 'console.raw'), { force: true });
+    const mutated = applyImageEdits(base, c.edits);
+    const imagePath = path.join(dir, 'image.erofs');
+    await fs.writeFile(imagePath, mutated);
+    const boot = await fuzzBoot({ kernel, initrd: imagePath, append: FUZZ_APPEND, memoryMiB: o.memoryMiB, accel: accel.accel, dir, boundS, settleS: o.settleS, signal: o.signal });
+    if (boot.interrupted) return undefined;
+    const verdict = classifyBoot({ lines: boot.lines, timedOut: boot.timedOut, exitCode: boot.exit.code });
+    const result: CaseResult = { id: c.id, region: c.region, mutation: c.mutation, edits: c.edits, described: c.edits.map(describeImageEdit), verdict, wallS: boot.wallS, imageBytes: mutated.length, dir: path.relative(runDir, dir) };
+    // Every case is replayable from base.erofs and its edits; keep the bytes only where they matter.
+    if (verdict.class !== 'crash' && verdict.class !== 'hang') await fs.rm(imagePath, { force: true });
+    await writeFileAtomic(path.join(dir, 'case.json'), `${JSON.stringify({ ...result, qemuArgv: boot.argv, qemuExit: boot.exit }, null, 2)}\n`);
+    return result;
+  };
+
+  await runPool(
+    cases,
+    o.jobs,
+    async (c) => {
+      const r = await runCase(c, o.boundS);
+      if (!r) return;
+      results.push(r);
+      bar.update(`${results.length}/${cases.length} (last: ${r.verdict.class})`);
+      o.onCase?.(r, results.length, cases.length);
+    },
+    o.signal,
+  );
+  // A timeout under load may be slowness: run each again alone, with twice the bound.
+  for (const r of results.filter((x) => x.verdict.class === 'hang' && x.verdict.kind === 'timeout')) {
+    if (o.signal?.aborted) break;
+    const c = cases.find((x) => x.id === r.id) as FuzzCase;
+    log.info(`case ${c.id} timed out; running it again alone with a ${o.boundS * 2}s bound`);
+    const again = await runCase(c, o.boundS * 2);
+    if (again) Object.assign(r, again, { retriedAfterTimeout: true });
+  }
+  bar.done(`${results.length} case(s)`);
+
+  const summary = summarize(results, {
+    seed: o.seed,
+    count: o.count,
+    interrupted: Boolean(o.signal?.aborted),
+    runDir,
+    kernel,
+    kernelRelease,
+    image,
+    accel,
+    qemuVersion: qemu,
+    append: FUZZ_APPEND,
+    memoryMiB: o.memoryMiB,
+    boundS: o.boundS,
+    jobs: o.jobs,
+    wallS: Math.round((Date.now() - t0) / 1000),
+  });
+  await writeFileAtomic(path.join(runDir, 'summary.json'), `${JSON.stringify({ ...summary, cases: results.sort((a, b) => a.id - b.id) }, null, 2)}\n`);
+  return summary;
+}
+
+type SummaryHead = Omit<FuzzSummary, 'ran' | 'byClass' | 'byRegion' | 'cleanFailureKinds' | 'notable' | 'controlFailed' | 'oursFailed'>;
+
+/** Counts and the cases worth a look. Pure. */
+export function summarize(results: readonly CaseResult[], head: SummaryHead): FuzzSummary {
+  const byClass = emptyCounts();
+  const byRegion: Record<string, Record<FuzzClass, number>> = {};
+  const cleanFailureKinds: Record<string, number> = {};
+  for (const region of ['control', ...FUZZ_REGIONS]) if (results.some((r) => r.region === region)) byRegion[region] = emptyCounts();
+  for (const r of [...results].sort((a, b) => a.id - b.id)) {
+    byClass[r.verdict.class]++;
+    (byRegion[r.region] ??= emptyCounts())[r.verdict.class]++;
+    if (r.verdict.class === 'clean-failure') cleanFailureKinds[r.verdict.kind] = (cleanFailureKinds[r.verdict.kind] ?? 0) + 1;
+  }
+  const notable = results
+    .filter((r) => r.verdict.class === 'crash' || r.verdict.class === 'hang')
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({ id: r.id, region: r.region, mutation: r.mutation, class: r.verdict.class, kind: r.verdict.kind, owner: r.verdict.owner, line: r.verdict.line, frames: r.verdict.frames?.slice(0, 12), dir: r.dir }));
+  const control = results.find((r) => r.id === 0);
+  return {
+    ...head,
+    ran: results.length,
+    byClass,
+    byRegion,
+    cleanFailureKinds,
+    notable,
+    controlFailed: control !== undefined && control.verdict.class !== 'booted',
+    oursFailed: results.some((r) => r.verdict.class === 'hang' || (r.verdict.class === 'crash' && r.verdict.owner === 'ours')),
+  };
+}
+
+/** The human summary: a table of classes per region, then the clean-failure reasons and notable cases. */
+export function formatSummary(s: FuzzSummary): string {
+  const cols = FUZZ_CLASSES;
+  const rows = Object.entries(s.byRegion);
+  const w = Math.max(8, ...rows.map(([r]) => r.length));
+  const line = (name: string, counts: Record<FuzzClass, number>): string =>
+    `${name.padEnd(w)}  ${cols.map((c) => String(counts[c]).padStart(c.length)).join('  ')}  ${String(cols.reduce((n, c) => n + counts[c], 0)).padStart(5)}`;
+  const out = [
+    `fuzz seed ${s.seed}: ${s.ran} of ${s.count} case(s) in ${s.wallS}s (jobs ${s.jobs}, bound ${s.boundS}s, ${s.accel.accel})${s.interrupted ? ' INTERRUPTED' : ''}`,
+    `kernel ${s.kernelRelease ?? s.kernel}; image ${s.image.bytes} bytes sha256 ${s.image.sha256.slice(0, 16)}`,
+    '',
+    `${'region'.padEnd(w)}  ${cols.join('  ')}  total`,
+    ...rows.map(([r, c]) => line(r, c)),
+    line('all', s.byClass),
+  ];
+  const kinds = Object.entries(s.cleanFailureKinds).sort((a, b) => b[1] - a[1]);
+  if (kinds.length > 0) out.push('', 'clean failures:', ...kinds.map(([k, n]) => `  ${String(n).padStart(4)}  ${k}`));
+  if (s.notable.length > 0) {
+    out.push('', 'crashes and hangs:');
+    for (const n of s.notable) out.push(`  case ${n.id} (${n.region}) ${n.class}/${n.kind} owner=${n.owner ?? '?'}: ${n.mutation}`, `      ${n.line}`, `      ${n.dir}`);
+  }
+  if (s.controlFailed) out.push('', 'THE UNMODIFIED IMAGE DID NOT BOOT: the kernel or the harness is broken; the other verdicts mean nothing.');
+  out.push('', `results: ${s.runDir}`);
+  return out.join('\n');
+}
