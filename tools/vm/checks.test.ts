@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hostFilesToHash, judgeCheck, substitute, type Variables } from './checks.js';
-import { parseScenario, type Check } from './scenario.js';
+import { consoleMessages, hostFilesToHash, judgeBoot, judgeCheck, substitute, type ObservedBoot, type Variables } from './checks.js';
+import { findPanic } from './console.js';
+import { parseScenario, type BootExpectation, type Check } from './scenario.js';
 
 const FILE = '/repo/test-vms/scenarios/s.json';
 const vars: Variables = {
@@ -34,6 +35,93 @@ describe('hostFilesToHash', () => {
       ],
     }, FILE);
     expect(hostFilesToHash(s)).toEqual(['/bin/busybox', '/repo/test-vms/scenarios/data/x']);
+  });
+  it('includes the files a boot expectation names', () => {
+    const s = parseScenario({ kernel: { base: '6.12' }, initrd: { manifest: 'm', format: 'cpio' }, expectBoot: { consoleContains: '${hostSha256:data/y}' }, checks: [] }, FILE);
+    expect(hostFilesToHash(s)).toEqual(['/repo/test-vms/scenarios/data/y']);
+  });
+});
+
+const PANIC_CONSOLE = [
+  '\x1b[2J[    0.000000] Linux version 6.12.117+',
+  '[    1.204000] initrd_erofs: image truncated: 8192 bytes, the superblock says 1138688',
+  '[    1.205000] Kernel panic - not syncing: initrd_erofs: superblock check failed: -22',
+  '[    1.205100] CPU: 0 UID: 0 PID: 1 Comm: swapper Not tainted 6.12.117+ #1',
+  '[    1.205200] Call Trace:',
+  '[    1.206000] ---[ end Kernel panic - not syncing: initrd_erofs: superblock check failed: -22 ]---',
+];
+const OOPS_CONSOLE = [
+  '[    1.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008',
+  '[    1.100100] Oops: 0000 [#1] NOPTI',
+  '[    1.300000] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009',
+];
+const BOOT_CONSOLE = ['[    0.900000] initrd_erofs: mounted 2984712-byte image (compression lz4, backend bdev) as / in 4120 us', '[    0.950000] Run /init as init process', 'IOFS_MARKER stage=init uptime=1.0'];
+
+function observed(outcome: ObservedBoot['outcome'], lines: string[], reason = 'r', wallToPanicS?: number): ObservedBoot {
+  const panic = findPanic(lines);
+  return { outcome, reason, consoleLines: lines, ...(panic ? { panic } : {}), ...(wallToPanicS !== undefined ? { wallToPanicS } : {}) };
+}
+const expectPanic: BootExpectation = { outcome: 'PANIC', consoleMatches: ['^Kernel panic - not syncing: initrd_erofs: superblock check failed: -\\d+$'], withinS: 60 };
+
+describe('consoleMessages', () => {
+  it('drops printk times and control sequences, so ^ anchors at the message', () => {
+    expect(consoleMessages(PANIC_CONSOLE.slice(0, 2))).toBe('Linux version 6.12.117+\ninitrd_erofs: image truncated: 8192 bytes, the superblock says 1138688');
+  });
+});
+
+describe('judgeBoot', () => {
+  it('passes an expected clean panic with the documented line, quoting it', () => {
+    const v = judgeBoot(expectPanic, observed('PANIC', PANIC_CONSOLE, 'kernel panic before SSH: …', 12.5), vars, FILE);
+    expect(v).toEqual({ outcome: 'PASS', reason: 'panicked as expected after 12.5s: [    1.205000] Kernel panic - not syncing: initrd_erofs: superblock check failed: -22' });
+  });
+
+  it('fails a panic with another message, quoting the panic', () => {
+    const v = judgeBoot({ ...expectPanic, consoleMatches: ['failed: -5$'] }, observed('PANIC', PANIC_CONSOLE), vars, FILE);
+    expect(v.outcome).toBe('FAIL');
+    expect(v.reason).toMatch(/^expected PANIC with a console line matching \/failed: -5\$\/m, none does; panic line ".*superblock check failed: -22"$/);
+  });
+
+  it('fails a panic that an Oops or BUG caused: a documented failure is clean', () => {
+    const v = judgeBoot({ outcome: 'PANIC' }, observed('PANIC', OOPS_CONSOLE), vars, FILE);
+    expect(v.outcome).toBe('FAIL');
+    expect(v.reason).toMatch(/^expected a clean PANIC, but the kernel showed ".*BUG: kernel NULL pointer dereference.*" before ".*Attempted to kill init/);
+  });
+
+  it('fails a panic after the bound', () => {
+    expect(judgeBoot(expectPanic, observed('PANIC', PANIC_CONSOLE, 'r', 75), vars, FILE).reason).toMatch(/^expected PANIC within 60s, it came after 75\.0s/);
+  });
+
+  it('says expected against observed when the outcome differs', () => {
+    expect(judgeBoot(expectPanic, observed('PASS', BOOT_CONSOLE, '0 check(s) passed'), vars, FILE)).toEqual({
+      outcome: 'FAIL', reason: 'expected PANIC, observed PASS: the guest came up and its checks passed, with no panic',
+    });
+    const timeout = judgeBoot(expectPanic, observed('BOOT-TIMEOUT', BOOT_CONSOLE, 'no SSH login within 60s: refused; last console line "x"'), vars, FILE);
+    expect(timeout).toEqual({ outcome: 'FAIL', reason: 'expected PANIC, observed BOOT-TIMEOUT: no SSH login within 60s: refused; last console line "x"' });
+    const panicked = judgeBoot({ outcome: 'PASS' }, observed('PANIC', PANIC_CONSOLE, 'kernel panic before SSH: Kernel panic - not syncing: x'), vars, FILE);
+    expect(panicked).toEqual({ outcome: 'FAIL', reason: 'expected PASS, observed PANIC: kernel panic before SSH: Kernel panic - not syncing: x' });
+    expect(judgeBoot({ outcome: 'PASS' }, observed('FAIL', BOOT_CONSOLE, 'check "a" failed: no'), vars, FILE).reason).toMatch(
+      /^expected PASS, observed FAIL: check "a" failed: no; last console line "IOFS_MARKER/,
+    );
+  });
+
+  it('checks console lines of a normal boot, with variables', () => {
+    const want: BootExpectation = { outcome: 'PASS', consoleContains: ['initrd_erofs: mounted ${initrdBytes}-byte image'], consoleNotMatches: ['^Initramfs unpacking failed'] };
+    expect(judgeBoot(want, observed('PASS', BOOT_CONSOLE, '3 check(s) passed'), vars, FILE)).toEqual({ outcome: 'PASS', reason: '3 check(s) passed; console as expected' });
+    const missing = judgeBoot(want, observed('PASS', BOOT_CONSOLE.slice(1), '3 check(s) passed'), vars, FILE);
+    expect(missing.reason).toMatch(/^expected PASS with "initrd_erofs: mounted 2984712-byte image" on the console, it is not there/);
+    const cpio = judgeBoot({ outcome: 'PASS', consoleNotMatches: ['initrd_erofs:'] }, observed('PASS', BOOT_CONSOLE), vars, FILE);
+    expect(cpio).toEqual({ outcome: 'FAIL', reason: 'the console matches /initrd_erofs:/m (at "initrd_erofs:"), it must not' });
+  });
+
+  it('keeps INFRA and INTERRUPTED: they say nothing about the kernel', () => {
+    expect(judgeBoot(expectPanic, observed('INFRA', [], 'QEMU failed to start'), vars, FILE)).toEqual({ outcome: 'INFRA', reason: 'QEMU failed to start' });
+    expect(judgeBoot(expectPanic, observed('INTERRUPTED', PANIC_CONSOLE, 'interrupted'), vars, FILE).outcome).toBe('INTERRUPTED');
+  });
+
+  it('passes an expected boot timeout', () => {
+    expect(judgeBoot({ outcome: 'BOOT-TIMEOUT' }, observed('BOOT-TIMEOUT', BOOT_CONSOLE, 'no SSH login within 20s'), vars, FILE)).toEqual({
+      outcome: 'PASS', reason: 'no SSH, as expected: no SSH login within 20s',
+    });
   });
 });
 

@@ -1,6 +1,8 @@
-/** Judging a check's output against its expectations: pure. */
+/** Judging a check's output, and a boot's outcome and console, against their expectations: pure. */
 import path from 'node:path';
-import type { Check, Scenario, ScalarVariable } from './scenario.js';
+import { splitPrintk, stripControl, type PanicReport } from './console.js';
+import type { Outcome } from './outcome.js';
+import type { BootExpectation, Check, Scenario, ScalarVariable } from './scenario.js';
 import { variableRefs } from './scenario.js';
 
 export interface ExecResult {
@@ -21,17 +23,23 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Host files a scenario's checks hash, as absolute paths (relative ones are relative to the scenario file). */
-export function hostFilesToHash(scenario: Pick<Scenario, 'file' | 'checks'>): string[] {
+/** Host files a scenario's checks and boot expectation hash, as absolute paths (relative ones are relative to the scenario file). */
+export function hostFilesToHash(scenario: Pick<Scenario, 'file' | 'checks' | 'expectBoot'>): string[] {
   const files = new Set<string>();
-  for (const c of scenario.checks) {
-    for (const text of expectTexts(c)) {
-      for (const ref of variableRefs(text, c.name)) {
-        if (ref.kind === 'hostSha256') files.add(path.resolve(path.dirname(scenario.file), ref.value));
-      }
+  const texts = [
+    ...scenario.checks.flatMap((c) => expectTexts(c).map((text) => ({ text, where: c.name }))),
+    ...bootTexts(scenario.expectBoot).map((text) => ({ text, where: 'expectBoot' })),
+  ];
+  for (const { text, where } of texts) {
+    for (const ref of variableRefs(text, where)) {
+      if (ref.kind === 'hostSha256') files.add(path.resolve(path.dirname(scenario.file), ref.value));
     }
   }
   return [...files].sort();
+}
+
+function bootTexts(e: BootExpectation | undefined): string[] {
+  return e ? [...(e.consoleContains ?? []), ...(e.consoleMatches ?? []), ...(e.consoleNotMatches ?? [])] : [];
 }
 
 function expectTexts(c: Check): string[] {
@@ -104,4 +112,89 @@ export function judgeCheck(check: Check, result: ExecResult, vars: Variables, sc
     if (!new RegExp(re, 'm').test(result.stderr)) return { ok: false, reason: `stderr ${clip(result.stderr.trim())} does not match /${re}/m` };
   }
   return { ok: true };
+}
+
+/** What a run observed, as far as a boot expectation cares. */
+export interface ObservedBoot {
+  outcome: Outcome;
+  reason: string;
+  panic?: PanicReport;
+  /** Host seconds from QEMU's start to the first trouble line, when there was one. */
+  wallToPanicS?: number;
+  /** Every console line, raw (control sequences and printk times are removed here). */
+  consoleLines: readonly string[];
+}
+
+/** The console as expectations see it: printk timestamps and control characters removed, one message per line. */
+export function consoleMessages(lines: readonly string[]): string {
+  return lines.map((l) => splitPrintk(stripControl(l)).message).join('\n');
+}
+
+function lastConsoleLine(lines: readonly string[]): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = stripControl(lines[i] ?? '').trim();
+    if (l) return l;
+  }
+  return undefined;
+}
+
+/**
+ * The final outcome of a scenario with a boot expectation. An observed
+ * outcome equal to the expected one, with every console expectation holding,
+ * is a PASS (a corrupted image that panics with the documented message
+ * passes); anything else is a FAIL whose reason says what was expected, what
+ * was observed, and quotes the panic or the last console line. INFRA and
+ * INTERRUPTED say nothing about the kernel and are kept.
+ */
+export function judgeBoot(expect: BootExpectation, observed: ObservedBoot, vars: Variables, scenarioFile: string): { outcome: Outcome; reason: string } {
+  if (observed.outcome === 'INFRA' || observed.outcome === 'INTERRUPTED') return { outcome: observed.outcome, reason: observed.reason };
+  const want = expect.outcome;
+  const panicQuote = observed.panic ? `; panic line ${clip(observed.panic.line)}` : '';
+  const last = lastConsoleLine(observed.consoleLines);
+  const lastQuote = last !== undefined ? `; last console line ${clip(last)}` : '; no console output';
+  const fail = (why: string): { outcome: Outcome; reason: string } => ({ outcome: 'FAIL', reason: why });
+
+  if (observed.outcome !== want) {
+    const what =
+      observed.outcome === 'PASS'
+        ? 'the guest came up and its checks passed, with no panic'
+        : observed.outcome === 'PANIC'
+          ? observed.reason
+          : observed.reason + (observed.outcome === 'BOOT-TIMEOUT' ? '' : lastQuote);
+    return fail(`expected ${want}, observed ${observed.outcome}: ${what}`);
+  }
+  if (want === 'PANIC' && observed.panic) {
+    const p = observed.panic;
+    // A documented failure is a clean panic: an Oops, BUG or WARNING before it is a kernel bug.
+    if (p.firstLine !== p.line) {
+      return fail(`expected a clean PANIC, but the kernel showed ${clip(p.firstLine)} before ${clip(p.line)}`);
+    }
+    if (expect.withinS !== undefined && observed.wallToPanicS !== undefined && observed.wallToPanicS > expect.withinS) {
+      return fail(`expected PANIC within ${expect.withinS}s, it came after ${observed.wallToPanicS.toFixed(1)}s: ${clip(p.line)}`);
+    }
+  }
+  const text = consoleMessages(observed.consoleLines);
+  const sub = (t: string, re = false): string => substitute(t, vars, scenarioFile, re);
+  const context = want === 'PANIC' ? panicQuote : lastQuote;
+  for (const t of expect.consoleContains ?? []) {
+    const wantText = sub(t);
+    if (!text.includes(wantText)) return fail(`expected ${want} with ${clip(wantText)} on the console, it is not there${context}`);
+  }
+  for (const t of expect.consoleMatches ?? []) {
+    const re = sub(t, true);
+    if (!new RegExp(re, 'm').test(text)) return fail(`expected ${want} with a console line matching /${re}/m, none does${context}`);
+  }
+  for (const t of expect.consoleNotMatches ?? []) {
+    const re = sub(t, true);
+    const m = new RegExp(re, 'm').exec(text);
+    if (m) return fail(`the console matches /${re}/m (at ${clip(m[0])}), it must not`);
+  }
+  switch (want) {
+    case 'PANIC':
+      return { outcome: 'PASS', reason: `panicked as expected${observed.wallToPanicS !== undefined ? ` after ${observed.wallToPanicS.toFixed(1)}s` : ''}: ${observed.panic?.line ?? observed.reason}` };
+    case 'BOOT-TIMEOUT':
+      return { outcome: 'PASS', reason: `no SSH, as expected: ${observed.reason}` };
+    case 'PASS':
+      return { outcome: 'PASS', reason: `${observed.reason}; console as expected` };
+  }
 }

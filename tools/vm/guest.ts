@@ -17,6 +17,8 @@ export interface GuestOptions {
   memoryMiB: number;
   accel: Accel;
   icountShift?: number | 'auto';
+  /** Extra read-only virtio disks (/dev/vda…). */
+  disks?: string[];
   /** console.log, console.raw and qemu-argv.json go here. */
   runDir: string;
 }
@@ -56,6 +58,7 @@ export class Guest {
       memoryMiB: o.memoryMiB,
       accel: o.accel,
       icountShift: o.icountShift,
+      disks: o.disks,
       forwardSsh: true,
       consoleFiles: { log: path.join(o.runDir, 'console.log'), raw: path.join(o.runDir, 'console.raw') },
       onLine: (line) => (guest ? guest.onLine(line) : early.push(line)),

@@ -2,7 +2,7 @@
  * Public surface of VM booting and testing: QEMU command lines, console
  * parsing, acceleration choice, SSH, scenarios, plans, runs and reports.
  */
-export { buildQemuArgs, kernelCommandLine, isHostForwardClash, BASE_APPEND, type Accel, type QemuArgsOptions, type SerialMode } from './qemu-args.js';
+export { buildQemuArgs, kernelCommandLine, isHostForwardClash, qemuOptionValue, BASE_APPEND, type Accel, type QemuArgsOptions, type SerialMode } from './qemu-args.js';
 export { startQemu, qemuVersion, QEMU_BINARY, type RunningQemu, type QemuExit, type StartOptions } from './qemu.js';
 export { pickFreePort } from './ports.js';
 export {
@@ -12,11 +12,18 @@ export {
 export { resolveAccel, ACCEL_MODES, type AccelMode, type AccelDecision } from './accel.js';
 export { ensureSshKey, connectSsh, SshSession, shellQuote, type SshKey } from './ssh.js';
 export { bzImageRelease, inspectKernel } from './bzimage.js';
-export { loadScenario, parseScenario, listScenarios, scenarioPath, parseSize, scenariosDir, type Scenario, type Check, type CheckExpect } from './scenario.js';
-export { judgeCheck, substitute, type ExecResult, type Variables } from './checks.js';
-export { planScenario, runDirName, initrdFileName, type ScenarioPlan, type BootRequest, type KernelPlan } from './plan.js';
+export {
+  loadScenario, parseScenario, listScenarios, scenarioPath, parseSize, scenariosDir, expandScenarioArgs, matchScenarioNames, isScenarioPattern,
+  EXPECTABLE_OUTCOMES,
+  type Scenario, type Check, type CheckExpect, type ImageSpec, type InitrdSpec, type DiskSpec, type BootExpectation, type ExpectedOutcome,
+} from './scenario.js';
+export { judgeCheck, judgeBoot, consoleMessages, substitute, type ExecResult, type Variables, type ObservedBoot } from './checks.js';
+export {
+  planScenario, runDirName, initrdFileName, imageFileName, editedFileName,
+  type ScenarioPlan, type BootRequest, type KernelPlan, type ImagePlan, type InitrdPlan, type DiskPlan,
+} from './plan.js';
 export { Guest, type GuestOptions, type SshWait } from './guest.js';
-export { runScenario, createRunDir, type RunResult, type CheckRecord, type Timings } from './runner.js';
+export { runScenario, createRunDir, consoleLogTimeOf, type RunResult, type CheckRecord, type Timings, type ImageRecord, type InitrdRecord } from './runner.js';
 export { runScenarios, type SuiteOptions, type SuiteResult } from './suite.js';
 export { OUTCOME_EXIT_CODE, worstExitCode, type Outcome } from './outcome.js';
 export { renderJunit, escapeXml, type JunitSuite, type JunitCase } from './junit.js';

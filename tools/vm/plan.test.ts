@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initrdFileName, planScenario, runDirName } from './plan.js';
+import { editedFileName, imageFileName, initrdFileName, planScenario, runDirName } from './plan.js';
 import { parseScenario } from './scenario.js';
 
 const scenario = parseScenario(
@@ -45,7 +45,43 @@ describe('planScenario', () => {
   });
 });
 
+describe('planScenario: edits, disk, boot expectations', () => {
+  const FILE = '/repo/test-vms/scenarios/k.json';
+  const base = { kernel: { base: '6.12', patches: true }, initrd: { manifest: '../guest/manifest.json', format: 'erofs', compress: 'lz4hc' }, checks: [] };
+
+  it('keeps the pristine image and boots an edited copy beside it', () => {
+    const s = parseScenario({ ...base, initrd: { ...base.initrd, edits: [{ op: 'truncate', length: 8192 }] } }, FILE);
+    const p = planScenario(s, { runDir: '/r', accel: 'tcg' });
+    expect(p.initrd).toMatchObject({ kind: 'pack', pack: { output: '/r/initrd.erofs.lz4hc' } });
+    expect(p.initrd.edits).toEqual({ edits: [{ op: 'truncate', length: 8192 }], editedOutput: '/r/initrd-edited.erofs.lz4hc' });
+    const given = parseScenario({ ...base, initrd: { image: '/img/x.erofs', edits: [{ op: 'flip', offset: 0, bit: 1 }] } }, FILE);
+    expect(planScenario(given, { runDir: '/r', accel: 'tcg' }).initrd.edits?.editedOutput).toBe('/r/x-edited.erofs');
+  });
+
+  it('packs the disk into the run directory like the initrd', () => {
+    const s = parseScenario({ ...base, disk: { manifest: '../guest/manifest.json', format: 'erofs', compress: 'lz4hc', payload: '64M' } }, FILE);
+    expect(planScenario(s, { runDir: '/r', accel: 'tcg' }).disk).toEqual({
+      kind: 'pack',
+      pack: { manifestPath: '/repo/test-vms/guest/manifest.json', format: 'erofs', compress: 'lz4hc', payloadBytes: 64 * 1024 * 1024, output: '/r/disk.erofs.lz4hc' },
+    });
+    expect(planScenario(parseScenario(base, FILE), { runDir: '/r', accel: 'tcg' }).disk).toBeUndefined();
+  });
+
+  it('waits no longer for an expected panic than its bound', () => {
+    const s = parseScenario({ ...base, bootTimeoutS: 120, expectBoot: { outcome: 'PANIC', withinS: 60, consoleContains: 'Kernel panic' } }, FILE);
+    const p = planScenario(s, { runDir: '/r', accel: 'tcg' });
+    expect(p.boot.bootTimeoutS).toBe(60);
+    expect(p.expectBoot).toEqual({ outcome: 'PANIC', withinS: 60, consoleContains: ['Kernel panic'] });
+    expect(planScenario(parseScenario({ ...base, bootTimeoutS: 120 }, FILE), { runDir: '/r', accel: 'tcg' }).boot.bootTimeoutS).toBe(120);
+  });
+});
+
 describe('names', () => {
+  it('edited images keep what they are in their name', () => {
+    expect(editedFileName('/r/initrd.erofs.lz4hc')).toBe('initrd-edited.erofs.lz4hc');
+    expect(editedFileName('/img/initrd')).toBe('initrd-edited');
+    expect(imageFileName('disk', 'erofs', 'none')).toBe('disk.erofs');
+  });
   it('initrd files say what they are', () => {
     expect(initrdFileName('cpio', 'none')).toBe('initrd.cpio');
     expect(initrdFileName('cpio', 'zstd')).toBe('initrd.cpio.zst');

@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import type { BuildRequest } from '../kernel/index.js';
-import type { PackOptions } from '../initrd/index.js';
+import type { ImageEdit, PackOptions } from '../initrd/index.js';
 import type { AccelMode } from './accel.js';
 import { hostFilesToHash } from './checks.js';
 import { kernelCommandLine } from './qemu-args.js';
-import type { Check, Scenario } from './scenario.js';
+import type { BootExpectation, Check, ImageSpec, Scenario } from './scenario.js';
 
 export interface BootRequest {
   /** The extra kernel command line (after console=ttyS0 panic=-1). */
@@ -16,6 +16,7 @@ export interface BootRequest {
   /** The whole command line, for the record. */
   commandLine: string;
   memoryMiB: number;
+  /** How long to wait for SSH (or, for an expected PANIC, for the panic) from QEMU's start. */
   bootTimeoutS: number;
   accel: AccelMode;
   icountShift?: number | 'auto';
@@ -26,17 +27,26 @@ export type KernelPlan =
   /** --kernel: a bzImage given by the developer, used as is (its release is read from the image). */
   | { kind: 'given'; bzImage: string };
 
-export type InitrdPlan =
+export type ImagePlan =
   /** authorizedKeys is filled in by the runner from the workspace key. */
   | { kind: 'pack'; pack: Omit<PackOptions, 'authorizedKeys'> }
   | { kind: 'image'; image: string };
+
+/** The initrd; with edits, the pristine image is kept and an edited copy (`editedOutput`) is booted. */
+export type InitrdPlan = ImagePlan & { edits?: { edits: ImageEdit[]; editedOutput: string } };
+
+/** The extra read-only virtio disk. */
+export type DiskPlan = ImagePlan;
 
 export interface ScenarioPlan {
   scenario: Scenario;
   runDir: string;
   kernel: KernelPlan;
   initrd: InitrdPlan;
+  disk?: DiskPlan;
   boot: BootRequest;
+  /** What the boot must show; absent: the checks decide, as before expectations existed. */
+  expectBoot?: BootExpectation;
   checks: Check[];
   /** Host files whose SHA-256 the checks compare against (${hostSha256:…}). */
   hostFiles: string[];
@@ -52,10 +62,35 @@ export interface PlanOptions {
 
 const COMPRESS_SUFFIX: Record<string, string> = { gzip: '.gz', zstd: '.zst', lz4: '.lz4', xz: '.xz', none: '' };
 
-/** File name of the packed initrd inside the run directory, saying what it is. */
+/** File name of a packed image inside the run directory, saying what it is: `initrd.cpio.gz`, `disk.erofs.lz4hc`. */
+export function imageFileName(stem: 'initrd' | 'disk', format: 'cpio' | 'erofs', compress: string): string {
+  if (format === 'cpio') return `${stem}.cpio${COMPRESS_SUFFIX[compress] ?? `.${compress}`}`;
+  return `${stem}.erofs${compress === 'none' ? '' : `.${compress.replace(/[^A-Za-z0-9]+/g, '-')}`}`;
+}
+
 export function initrdFileName(format: 'cpio' | 'erofs', compress: string): string {
-  if (format === 'cpio') return `initrd.cpio${COMPRESS_SUFFIX[compress] ?? `.${compress}`}`;
-  return `initrd.erofs${compress === 'none' ? '' : `.${compress.replace(/[^A-Za-z0-9]+/g, '-')}`}`;
+  return imageFileName('initrd', format, compress);
+}
+
+function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): ImagePlan {
+  if (spec.kind === 'image') return { kind: 'image', image: spec.image };
+  return {
+    kind: 'pack',
+    pack: {
+      manifestPath: spec.manifest,
+      format: spec.format,
+      compress: spec.compress,
+      payloadBytes: spec.payloadBytes,
+      output: path.join(runDir, imageFileName(stem, spec.format, spec.compress)),
+    },
+  };
+}
+
+/** `initrd.erofs.lz4hc` → `initrd-edited.erofs.lz4hc`, beside the pristine one. */
+export function editedFileName(image: string): string {
+  const base = path.basename(image);
+  const dot = base.indexOf('.');
+  return dot > 0 ? `${base.slice(0, dot)}-edited${base.slice(dot)}` : `${base}-edited`;
 }
 
 export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
@@ -71,27 +106,27 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     accel: o.accel,
   };
   if (o.icountShift !== undefined) boot.icountShift = o.icountShift;
-  return {
+  // A panic after withinS fails anyway: no need to wait the whole boot bound for it.
+  if (s.expectBoot?.outcome === 'PANIC' && s.expectBoot.withinS !== undefined) {
+    boot.bootTimeoutS = Math.min(boot.bootTimeoutS, s.expectBoot.withinS);
+  }
+  const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
+  if (s.initrd.edits?.length) {
+    const pristine = initrd.kind === 'pack' ? initrd.pack.output : initrd.image;
+    initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };
+  }
+  const plan: ScenarioPlan = {
     scenario: s,
     runDir: o.runDir,
     kernel,
-    initrd:
-      s.initrd.kind === 'image'
-        ? { kind: 'image', image: s.initrd.image }
-        : {
-            kind: 'pack',
-            pack: {
-              manifestPath: s.initrd.manifest,
-              format: s.initrd.format,
-              compress: s.initrd.compress,
-              payloadBytes: s.initrd.payloadBytes,
-              output: path.join(o.runDir, initrdFileName(s.initrd.format, s.initrd.compress)),
-            },
-          },
+    initrd,
     boot,
     checks: s.checks,
     hostFiles: hostFilesToHash(s),
   };
+  if (s.disk) plan.disk = planImage(s.disk, 'disk', o.runDir);
+  if (s.expectBoot) plan.expectBoot = s.expectBoot;
+  return plan;
 }
 
 /** `20261125T221503Z-cpio-gzip`: sortable, UTC, and names the scenario. */

@@ -54,6 +54,16 @@ describe('buildQemuArgs', () => {
     expect(() => buildQemuArgs({ ...base, icountShift: 99 })).toThrow(/0-10/);
   });
 
+  it('attaches extra disks read-only as raw virtio drives, in order, commas escaped', () => {
+    const args = buildQemuArgs({ ...base, disks: ['/runs/a/disk.erofs', '/odd,dir/b.img'] });
+    const drives = args.flatMap((a, i) => (args[i - 1] === '-drive' ? [a] : []));
+    expect(drives).toEqual([
+      'file=/runs/a/disk.erofs,if=virtio,format=raw,readonly=on',
+      'file=/odd,,dir/b.img,if=virtio,format=raw,readonly=on',
+    ]);
+    expect(buildQemuArgs(base)).not.toContain('-drive');
+  });
+
   it('keeps mon:stdio for interactive boots', () => {
     expect(flag(buildQemuArgs({ ...base, serial: 'mon:stdio' }), '-serial')).toBe('mon:stdio');
   });

@@ -28,6 +28,11 @@ export interface QemuArgsOptions {
    * so guest time depends on executed instructions, not host load. TCG only.
    */
   icountShift?: number | 'auto';
+  /**
+   * Extra read-only raw virtio-blk drives, in order: the guest sees them as
+   * /dev/vda, /dev/vdb… (e.g. the image a two-stage /init mounts).
+   */
+  disks?: string[];
 }
 
 /** The fixed part of the kernel command line: serial console, and a panic ends QEMU (with -no-reboot). */
@@ -74,7 +79,16 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
   }
   args.push('-serial', o.serial, '-monitor', 'none');
   if (o.icountShift !== undefined) args.push('-icount', `shift=${o.icountShift},sleep=off`);
+  for (const disk of o.disks ?? []) {
+    // readonly=on: the guest cannot change the file the run directory records (path, size, sha256).
+    args.push('-drive', `file=${qemuOptionValue(disk)},if=virtio,format=raw,readonly=on`);
+  }
   return args;
+}
+
+/** A value inside a QEMU -drive/-device option list: a comma is written as two. */
+export function qemuOptionValue(value: string): string {
+  return value.replaceAll(',', ',,');
 }
 
 /** QEMU's complaint when the host side of a hostfwd rule cannot be bound (port taken). */

@@ -13,15 +13,16 @@ import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildResult } from '../kernel/index.js';
-import { packInitrd, type PackResult } from '../initrd/index.js';
+import { applyImageEdits, describeImageEdit, packInitrd, type PackResult } from '../initrd/index.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
-import { judgeCheck, type Variables } from './checks.js';
+import { judgeBoot, judgeCheck, type Variables } from './checks.js';
 import { parseConsoleFacts, type PanicReport } from './console.js';
 import { Guest } from './guest.js';
 import type { Outcome } from './outcome.js';
-import { runDirName, type ScenarioPlan } from './plan.js';
+import { runDirName, type ImagePlan, type ScenarioPlan } from './plan.js';
 import { qemuVersion, type QemuExit } from './qemu.js';
+import type { BootExpectation } from './scenario.js';
 import { ensureSshKey, type SshSession } from './ssh.js';
 
 export interface CheckRecord {
@@ -47,6 +48,8 @@ export interface Timings {
   kernelUnpackS?: number;
   markerInitUptimeS?: number;
   markerSshdUptimeS?: number;
+  /** Host seconds from QEMU's start to the first panic/Oops/BUG/WARNING line (console.log's stamp). */
+  wallToPanicS?: number;
   memAvailableKbAtInit?: number;
   memTotalKb?: number;
   wallToSshReadyS?: number;
@@ -58,9 +61,14 @@ export interface RunResult {
   scenario: string;
   file: string;
   description: string;
+  /** The verdict: with `expectBoot`, whether the boot did what was expected (an expected panic PASSes). */
   outcome: Outcome;
   /** One line: which check failed and why, the panic line, what timed out. */
   reason: string;
+  /** What happened, before the boot expectation judged it (equal to `outcome` without one). */
+  observedOutcome?: Outcome;
+  /** The scenario's boot expectation, when it has one. */
+  expectBoot?: BootExpectation;
   runDir: string;
   startedAt: string;
   finishedAt?: string;
@@ -70,7 +78,10 @@ export interface RunResult {
   commandLine: string;
   memoryMiB: number;
   bootTimeoutS: number;
+  /** The initrd booted: the edited copy when the scenario has `initrd.edits` (the pristine one is in `initrd.pristine`). */
   initrd?: InitrdRecord;
+  /** The extra read-only virtio disk (/dev/vda), when the scenario has one. */
+  disk?: ImageRecord;
   qemu?: { version?: string; argv?: string[]; sshPort?: number; exit?: QemuExit };
   host: { hostname: string; kernel: string; cpus: number; node: string };
   timings: Timings;
@@ -79,8 +90,14 @@ export interface RunResult {
   checks: CheckRecord[];
 }
 
-/** The initrd a run booted: what packInitrd returned, or a given image's size and hash. */
-export type InitrdRecord = Omit<PackResult, 'format'> & { format: PackResult['format'] | 'image'; path: string };
+/** An image a run used: what packInitrd returned, or a given image's size and hash. */
+export type ImageRecord = Omit<PackResult, 'format'> & { format: PackResult['format'] | 'image'; path: string };
+
+/** The initrd a run booted; after edits, the edited image, with the pristine one and the edits (described) beside it. */
+export type InitrdRecord = ImageRecord & {
+  pristine?: { path: string; bytes: number; sha256: string };
+  edits?: string[];
+};
 
 export interface RunOptions {
   /** Aborts the run: QEMU is killed, the outcome is INTERRUPTED. */
@@ -159,6 +176,32 @@ function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
+/** Packs (with the workspace key) or stats a given image; `what` names it in messages. */
+async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, scenarioFile: string, signal?: AbortSignal): Promise<ImageRecord> {
+  if (image.kind === 'pack') {
+    const pack = image.pack;
+    log.step(`${path.basename(scenarioFile, '.json')}: packing ${pack.format} ${what} (${pack.compress ?? 'default compression'})`);
+    const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [publicKey], signal }), signal);
+    return { ...packed, path: packed.output };
+  }
+  const st = await fs.stat(image.image).catch(() => undefined);
+  if (!st?.isFile()) throw new IofsError(`${path.basename(scenarioFile)}: ${what} image ${image.image}: no such file`);
+  return { path: image.image, output: image.image, format: 'image', compress: 'as given', bytes: st.size, sha256: await sha256File(image.image) };
+}
+
+/**
+ * Host seconds since QEMU's start at which `line` first appears in
+ * console.log (`[+12.345s] <line>`): the console records each line's host
+ * time, the line list does not.
+ */
+export function consoleLogTimeOf(consoleLog: string, line: string): number | undefined {
+  for (const entry of consoleLog.split('\n')) {
+    const m = /^\[\+(\d+\.\d+)s\] (.*)$/.exec(entry);
+    if (m && m[2] === line) return Number(m[1]);
+  }
+  return undefined;
+}
+
 export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = Date.now();
   const s = plan.scenario;
@@ -168,6 +211,8 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     description: s.description,
     outcome: 'INFRA',
     reason: 'did not finish',
+    observedOutcome: undefined,
+    expectBoot: undefined,
     runDir: plan.runDir,
     startedAt: new Date(t0).toISOString(),
     commandLine: plan.boot.commandLine,
@@ -177,6 +222,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     kernel: undefined,
     kernelRelease: undefined,
     initrd: undefined,
+    disk: undefined,
     accel: undefined,
     qemu: undefined,
     host: { hostname: os.hostname(), kernel: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.cpus().length, node: process.version },
@@ -185,8 +231,10 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
   };
   const resultsFile = path.join(plan.runDir, 'results.json');
   const save = (): Promise<void> => writeFileAtomic(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+  if (plan.expectBoot) result.expectBoot = plan.expectBoot;
   let guest: Guest | undefined;
   let session: SshSession | undefined;
+  let vars: Variables | undefined;
   const interrupted = (): never => {
     throw new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM): QEMU stopped');
   };
@@ -225,20 +273,28 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     // 2. Initrd, packed with the workspace key authorized (or a given image, as is).
     const key = await ensureSshKey();
     const tPack = Date.now();
-    let initrd: InitrdRecord;
-    if (plan.initrd.kind === 'pack') {
-      const pack = plan.initrd.pack;
-      log.step(`${s.name}: packing ${pack.format} initrd (${pack.compress ?? 'default compression'})`);
-      const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [key.publicKey], signal: opts.signal }), opts.signal);
-      initrd = { ...packed, path: packed.output };
-      result.timings.packS = secondsSince(tPack);
-    } else {
-      const st = await fs.stat(plan.initrd.image).catch(() => undefined);
-      if (!st?.isFile()) throw new IofsError(`${path.basename(s.file)}: initrd image ${plan.initrd.image}: no such file`);
-      initrd = { path: plan.initrd.image, output: plan.initrd.image, format: 'image', compress: 'as given', bytes: st.size, sha256: await sha256File(plan.initrd.image) };
+    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s.file, opts.signal);
+    if (plan.initrd.edits) {
+      // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
+      const { edits, editedOutput } = plan.initrd.edits;
+      const described = edits.map(describeImageEdit);
+      log.step(`${s.name}: editing the initrd: ${described.join('; ')}`);
+      const edited = applyImageEdits(await fs.readFile(initrd.path), edits);
+      await writeFileAtomic(editedOutput, edited);
+      initrd = {
+        ...initrd,
+        path: editedOutput,
+        output: editedOutput,
+        bytes: edited.length,
+        sha256: createHash('sha256').update(edited).digest('hex'),
+        pristine: { path: initrd.path, bytes: initrd.bytes, sha256: initrd.sha256 },
+        edits: described,
+      };
     }
     result.initrd = initrd;
-    const vars: Variables = {
+    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s.file, opts.signal);
+    if (plan.initrd.kind === 'pack' || plan.disk?.kind === 'pack') result.timings.packS = secondsSince(tPack);
+    vars = {
       scalars: {
         initrdSha256: initrd.sha256,
         initrdBytes: String(initrd.bytes),
@@ -264,6 +320,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       memoryMiB: plan.boot.memoryMiB,
       accel: result.accel.accel,
       icountShift: plan.boot.icountShift,
+      disks: result.disk ? [result.disk.path] : [],
       runDir: plan.runDir,
     });
     result.qemu.argv = guest.qemu.argv;
@@ -354,6 +411,26 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       finishFromConsole(result, guest);
       if (result.panic) {
         await writeFileAtomic(path.join(plan.runDir, 'panic.txt'), `${result.panic.line}\n\n${result.panic.context.join('\n')}\n`);
+        const consoleLog = await fs.readFile(path.join(plan.runDir, 'console.log'), 'utf8').catch(() => '');
+        const at = consoleLogTimeOf(consoleLog, result.panic.firstLine);
+        if (at !== undefined) result.timings.wallToPanicS = at;
+      }
+    }
+    result.observedOutcome = result.outcome;
+    if (plan.expectBoot) {
+      try {
+        const verdict = judgeBoot(
+          plan.expectBoot,
+          { outcome: result.outcome, reason: result.reason, panic: result.panic, wallToPanicS: result.timings.wallToPanicS, consoleLines: guest?.qemu.lines ?? [] },
+          vars ?? { scalars: {}, hostSha256: {} },
+          s.file,
+        );
+        result.outcome = verdict.outcome;
+        result.reason = verdict.reason;
+      } catch (err) {
+        // A variable with no value in this run (no kernel release from a given bzImage).
+        result.outcome = 'FAIL';
+        result.reason = `expectBoot could not be judged: ${(err as Error).message}`;
       }
     }
     result.timings.totalS = secondsSince(t0);

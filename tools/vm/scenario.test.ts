@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
-import { listScenarios, loadScenario, parseScenario, parseSize, scenarioPath, scenariosDir } from './scenario.js';
+import {
+  expandScenarioArgs, isScenarioPattern, listScenarios, loadScenario, matchScenarioNames, parseScenario, parseSize, scenarioPath, scenariosDir,
+} from './scenario.js';
 
 const FILE = '/repo/test-vms/scenarios/cpio-gzip.json';
 
@@ -74,6 +76,87 @@ describe('parseScenario', () => {
   it('accepts ${hostSha256:PATH} and $comment keys', () => {
     const s = parseScenario({ ...valid(), $comment: 'why', checks: [{ name: 'busybox', run: 'sha256sum /bin/busybox', expect: { stdoutContains: '${hostSha256:/bin/busybox}' } }] }, FILE);
     expect(s.checks[0]?.expect.stdoutContains).toEqual(['${hostSha256:/bin/busybox}']);
+  });
+});
+
+describe('initrd edits and the extra disk', () => {
+  it('reads edits in the shared vocabulary, keeping the image spec', () => {
+    const s = parseScenario({ ...valid(), initrd: { manifest: 'm.json', format: 'erofs', compress: 'lz4hc', edits: [{ op: 'truncate', length: 8192 }, { op: 'write', offset: '0x40c', hex: '0D' }] } }, FILE);
+    expect(s.initrd).toEqual({
+      kind: 'pack', manifest: '/repo/test-vms/scenarios/m.json', format: 'erofs', compress: 'lz4hc', payloadBytes: 0,
+      edits: [{ op: 'truncate', length: 8192 }, { op: 'write', offset: 0x40c, hex: '0d' }],
+    });
+    const img = parseScenario({ ...valid(), initrd: { image: 'x.img', edits: [{ op: 'flip', offset: 1028, bit: 0 }] } }, FILE);
+    expect(img.initrd).toEqual({ kind: 'image', image: '/repo/test-vms/scenarios/x.img', edits: [{ op: 'flip', offset: 1028, bit: 0 }] });
+  });
+
+  it('names a bad edit by its index', () => {
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [{ op: 'truncate', length: 1 }, { op: 'shred' }] } })).toMatch(/^cpio-gzip\.json\.initrd\.edits\[1\]\.op: unknown edit "shred"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [] } })).toMatch(/initrd\.edits: an empty list/);
+  });
+
+  it('reads a disk packed from a manifest or given as an image', () => {
+    const s = parseScenario({ ...valid(), disk: { manifest: '../guest/manifest.json', format: 'erofs', compress: 'lz4hc', payload: '1M' } }, FILE);
+    expect(s.disk).toEqual({ kind: 'pack', manifest: '/repo/test-vms/guest/manifest.json', format: 'erofs', compress: 'lz4hc', payloadBytes: 1024 * 1024 });
+    expect(parseScenario({ ...valid(), disk: { image: '/images/root.erofs' } }, FILE).disk).toEqual({ kind: 'image', image: '/images/root.erofs' });
+    expect(parseScenario(valid(), FILE).disk).toBeUndefined();
+  });
+
+  it('rejects a disk that is neither, or has edits', () => {
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', format: 'tar' } })).toMatch(/cpio-gzip\.json\.disk\.format: must be one of cpio, erofs/);
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json\.disk: give either "manifest"/);
+    expect(errorOf({ ...valid(), disk: { image: 'i', edits: [] } })).toMatch(/cpio-gzip\.json\.disk: unknown key "edits"/);
+    expect(errorOf({ ...valid(), disk: 'root.img' })).toMatch(/cpio-gzip\.json\.disk: must be an object/);
+  });
+});
+
+describe('expectBoot', () => {
+  const panicking = (expectBoot: unknown, checks: unknown[] = []): Record<string, unknown> => ({ ...valid(), bootTimeoutS: 90, expectBoot, checks });
+
+  it('reads an expected panic with its console line and bound', () => {
+    const s = parseScenario(panicking({ outcome: 'PANIC', consoleMatches: 'initrd_erofs: .* failed: -\\d+', withinS: 60 }), FILE);
+    expect(s.expectBoot).toEqual({ outcome: 'PANIC', consoleMatches: ['initrd_erofs: .* failed: -\\d+'], withinS: 60 });
+  });
+
+  it('defaults to PASS, for console lines of a normal boot', () => {
+    const s = parseScenario({ ...valid(), expectBoot: { consoleContains: ['initrd_erofs: mounted ${initrdBytes}-byte image'] } }, FILE);
+    expect(s.expectBoot).toEqual({ outcome: 'PASS', consoleContains: ['initrd_erofs: mounted ${initrdBytes}-byte image'] });
+    expect(parseScenario(valid(), FILE).expectBoot).toBeUndefined();
+  });
+
+  it('refuses checks when no SSH session will exist', () => {
+    expect(errorOf(panicking({ outcome: 'PANIC' }, [{ name: 'a', run: 'true', expect: {} }]))).toMatch(
+      /^cpio-gzip\.json\.checks: a scenario that expects PANIC never gets an SSH session/,
+    );
+    expect(errorOf(panicking({ outcome: 'BOOT-TIMEOUT' }, [{ name: 'a', run: 'true', expect: {} }]))).toMatch(/expects BOOT-TIMEOUT never gets/);
+  });
+
+  it('names what is wrong in the expectation', () => {
+    expect(errorOf(panicking({ outcome: 'FAIL' }))).toMatch(/^cpio-gzip\.json\.expectBoot\.outcome: must be one of PASS, PANIC, BOOT-TIMEOUT \(got "FAIL"\)/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatches: '(' }))).toMatch(/expectBoot\.consoleMatches: invalid regular expression/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleContains: '${imageSize}' }))).toMatch(/expectBoot: unknown variable \$\{imageSize\}/);
+    expect(errorOf(panicking({ outcome: 'PANIC', withinS: 120 }))).toMatch(/expectBoot\.withinS: must be a whole number from 1 to 90/);
+    expect(errorOf({ ...valid(), expectBoot: { withinS: 10 } })).toMatch(/expectBoot\.withinS: only for "outcome": "PANIC"/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatch: 'x' }))).toMatch(/expectBoot: unknown key "consoleMatch"/);
+  });
+});
+
+describe('scenario patterns', () => {
+  const names = ['cpio-gzip', 'cpio-lz4', 'kmode-erofs-lz4hc', 'kmode-erofs-none', 'kmode-cpio-gzip'];
+  it('are names with * or ?, never paths', () => {
+    expect(isScenarioPattern('kmode-*')).toBe(true);
+    expect(isScenarioPattern('cpio-lz?')).toBe(true);
+    expect(isScenarioPattern('cpio-gzip')).toBe(false);
+    expect(isScenarioPattern('./odd*.json')).toBe(false);
+  });
+  it('select names like a shell glob, sorted', () => {
+    expect(matchScenarioNames('kmode-*', names)).toEqual(['kmode-cpio-gzip', 'kmode-erofs-lz4hc', 'kmode-erofs-none']);
+    expect(matchScenarioNames('cpio-lz?', names)).toEqual(['cpio-lz4']);
+    expect(matchScenarioNames('*.gzip', names)).toEqual([]);
+  });
+  it('expand against test-vms/scenarios, keeping plain arguments, and fail on no match', async () => {
+    await expect(expandScenarioArgs(['cpio-gz*', './x.json'])).resolves.toEqual(['cpio-gzip', './x.json']);
+    await expect(expandScenarioArgs(['nothing-like-this-*'])).rejects.toMatchObject({ exitCode: ExitCode.USAGE, hint: expect.stringContaining('cpio-gzip') });
   });
 });
 

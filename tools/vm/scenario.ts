@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../common/errors.js';
 import { testVmsDir } from '../common/paths.js';
+import { parseImageEdits, type ImageEdit } from '../initrd/index.js';
 
 export const scenariosDir = path.join(testVmsDir, 'scenarios');
 
@@ -36,7 +37,7 @@ export interface Check {
 }
 
 /** Either packed from a guest manifest at run time, or an existing image used as is. */
-export type InitrdSpec =
+export type ImageSpec =
   | {
       kind: 'pack';
       /** Absolute path (the file holds it relative to itself). */
@@ -52,6 +53,38 @@ export type InitrdSpec =
       image: string;
     };
 
+/**
+ * The initrd: an image, optionally with byte edits applied before boot (a
+ * corrupted superblock, a truncation), in the vocabulary of
+ * tools/initrd/edits.ts.
+ */
+export type InitrdSpec = ImageSpec & { edits?: ImageEdit[] };
+
+/** The extra read-only virtio disk (/dev/vda): packed with the workspace key like the initrd, or given. */
+export type DiskSpec = ImageSpec;
+
+/** Outcomes a scenario may expect of its boot (a failed check is never the expectation: invert the check). */
+export const EXPECTABLE_OUTCOMES = ['PASS', 'PANIC', 'BOOT-TIMEOUT'] as const;
+export type ExpectedOutcome = (typeof EXPECTABLE_OUTCOMES)[number];
+
+/**
+ * What the boot itself must show, beyond the checks: the outcome (a corrupted
+ * image must PANIC with the documented message) and console lines. Console
+ * texts are matched against the console's lines with their printk timestamps
+ * removed, joined by newlines (regexes are multiline).
+ */
+export interface BootExpectation {
+  outcome: ExpectedOutcome;
+  /** Substrings that must appear on the console. */
+  consoleContains?: string[];
+  /** Regexes that must match the console. */
+  consoleMatches?: string[];
+  /** Regexes that must not match the console. */
+  consoleNotMatches?: string[];
+  /** PANIC only: the first sign of trouble must reach the console within this many seconds of QEMU's start. */
+  withinS?: number;
+}
+
 export interface Scenario {
   /** File name without .json: the name in run directories and reports. */
   name: string;
@@ -60,9 +93,13 @@ export interface Scenario {
   description: string;
   kernel: { base: string; fragments: string[]; patches: boolean };
   initrd: InitrdSpec;
+  /** An extra read-only virtio-blk drive, /dev/vda in the guest. */
+  disk?: DiskSpec;
   append: string;
   memoryMiB: number;
   bootTimeoutS: number;
+  /** Absent: the boot must come up (PASS) and the outcome is the checks' (as before expectations existed). */
+  expectBoot?: BootExpectation;
   checks: Check[];
 }
 
@@ -215,6 +252,20 @@ class Fields {
   }
 }
 
+/** Validates variables and regexes of expectation texts now, not at the end of a boot. */
+function validateTexts(where: string, plain: readonly string[], regexes: ReadonlyArray<{ key: string; values: readonly string[] }>): void {
+  for (const t of [...plain, ...regexes.flatMap((r) => r.values)]) variableRefs(t, where);
+  for (const { key, values } of regexes) {
+    for (const re of values) {
+      try {
+        new RegExp(re.replace(VARIABLE_REF, 'x'), 'm');
+      } catch (err) {
+        throw new InputError(`${where}.${key}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
 const EXPECT_STRING_LISTS = ['stdoutContains', 'stdoutMatches', 'stdoutNotMatches', 'stderrContains', 'stderrMatches'] as const;
 
 function parseCheck(value: unknown, where: string): Check {
@@ -231,22 +282,50 @@ function parseCheck(value: unknown, where: string): Check {
     if (list) expect[key] = list;
   }
   e.done();
-  // Validate variables and regexes now, not at the end of a boot.
-  const texts = [expect.stdout, ...EXPECT_STRING_LISTS.flatMap((k) => expect[k] ?? [])].filter(
-    (t): t is string => t !== undefined,
+  validateTexts(
+    `${where}.expect`,
+    [expect.stdout, ...(expect.stdoutContains ?? []), ...(expect.stderrContains ?? [])].filter((t): t is string => t !== undefined),
+    (['stdoutMatches', 'stdoutNotMatches', 'stderrMatches'] as const).map((key) => ({ key, values: expect[key] ?? [] })),
   );
-  for (const t of texts) variableRefs(t, `${where}.expect`);
-  for (const key of ['stdoutMatches', 'stdoutNotMatches', 'stderrMatches'] as const) {
-    for (const re of expect[key] ?? []) {
-      try {
-        new RegExp(re.replace(VARIABLE_REF, 'x'), 'm');
-      } catch (err) {
-        throw new InputError(`${where}.expect.${key}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
-      }
-    }
-  }
   f.done();
   return { name, run, expect, timeoutS };
+}
+
+function parseBootExpectation(f: Fields, bootTimeoutS: number): BootExpectation {
+  const outcome = f.oneOf('outcome', EXPECTABLE_OUTCOMES, 'PASS');
+  const expectation: BootExpectation = { outcome };
+  for (const key of ['consoleContains', 'consoleMatches', 'consoleNotMatches'] as const) {
+    const list = f.strings(key);
+    if (list) expectation[key] = list;
+  }
+  if (f.has('withinS')) {
+    if (outcome !== 'PANIC') {
+      throw new InputError(`${f.where}.withinS: only for "outcome": "PANIC" (a boot that must come up is bounded by bootTimeoutS)`);
+    }
+    expectation.withinS = f.integer('withinS', undefined, 1, bootTimeoutS);
+  }
+  f.done();
+  validateTexts(
+    f.where,
+    expectation.consoleContains ?? [],
+    (['consoleMatches', 'consoleNotMatches'] as const).map((key) => ({ key, values: expectation[key] ?? [] })),
+  );
+  return expectation;
+}
+
+/** "manifest" (packed at run time) or "image" (used as is); the caller finishes `i` (other keys). */
+function parseImageSpec(i: Fields, relative: (p: string) => string): ImageSpec {
+  if (i.has('image')) {
+    if (i.has('manifest')) throw new InputError(`${i.where}: give either "manifest" (packed at run time) or "image" (used as is), not both`);
+    return { kind: 'image', image: relative(i.nonEmptyString('image')) };
+  }
+  return {
+    kind: 'pack',
+    manifest: relative(i.nonEmptyString('manifest')),
+    format: i.oneOf('format', ['cpio', 'erofs'] as const),
+    compress: i.string('compress', 'none'),
+    payloadBytes: i.has('payload') ? parseSize(i.raw('payload'), `${i.where}.payload`) : 0,
+  };
 }
 
 /**
@@ -268,23 +347,23 @@ export function parseScenario(json: unknown, file: string): Scenario {
   k.done();
   const i = f.object('initrd');
   const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
-  let initrd: InitrdSpec;
-  if (i.has('image')) {
-    if (i.has('manifest')) throw new InputError(`${where}.initrd: give either "manifest" (packed at run time) or "image" (used as is), not both`);
-    initrd = { kind: 'image', image: relative(i.nonEmptyString('image')) };
-  } else {
-    initrd = {
-      kind: 'pack',
-      manifest: relative(i.nonEmptyString('manifest')),
-      format: i.oneOf('format', ['cpio', 'erofs'] as const),
-      compress: i.string('compress', 'none'),
-      payloadBytes: i.has('payload') ? parseSize(i.raw('payload'), `${where}.initrd.payload`) : 0,
-    };
+  const initrd: InitrdSpec = parseImageSpec(i, relative);
+  if (i.has('edits')) {
+    const edits = parseImageEdits(i.raw('edits'), `${where}.initrd.edits`);
+    if (edits.length === 0) throw new InputError(`${where}.initrd.edits: an empty list edits nothing; remove it`);
+    initrd.edits = edits;
   }
   i.done();
+  let disk: DiskSpec | undefined;
+  if (f.has('disk')) {
+    const d = f.object('disk');
+    disk = parseImageSpec(d, relative);
+    d.done();
+  }
   const append = f.string('append', '');
   const memoryMiB = f.integer('memoryMiB', 512, 64, 65536);
   const bootTimeoutS = f.integer('bootTimeoutS', 60, 1, 3600);
+  const expectBoot = f.has('expectBoot') ? parseBootExpectation(f.object('expectBoot'), bootTimeoutS) : undefined;
   const checksRaw = f.raw('checks');
   if (!Array.isArray(checksRaw)) throw new InputError(`${where}.checks: must be a list of checks (may be empty)`);
   const checks = checksRaw.map((c, idx) => parseCheck(c, `${where}.checks[${idx}]${isObject(c) && typeof c.name === 'string' ? ` (${c.name})` : ''}`));
@@ -293,8 +372,14 @@ export function parseScenario(json: unknown, file: string): Scenario {
     if (names.has(c.name)) throw new InputError(`${where}.checks: two checks are named "${c.name}"; names identify results`);
     names.add(c.name);
   }
+  if (expectBoot && expectBoot.outcome !== 'PASS' && checks.length > 0) {
+    throw new InputError(
+      `${where}.checks: a scenario that expects ${expectBoot.outcome} never gets an SSH session to run checks in`,
+      { hint: 'remove the checks, or assert the console with expectBoot.consoleMatches' },
+    );
+  }
   f.done();
-  return {
+  const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),
     description,
@@ -305,6 +390,43 @@ export function parseScenario(json: unknown, file: string): Scenario {
     bootTimeoutS,
     checks,
   };
+  if (disk) scenario.disk = disk;
+  if (expectBoot) scenario.expectBoot = expectBoot;
+  return scenario;
+}
+
+/** Does a scenario argument name several scenarios (`kmode-*`, `cpio-?z*`)? */
+export function isScenarioPattern(arg: string): boolean {
+  return /[*?]/.test(arg) && !arg.includes('/') && !arg.endsWith('.json');
+}
+
+/** The names a shell-style pattern (`*` any run of characters, `?` one) selects, sorted. */
+export function matchScenarioNames(pattern: string, names: readonly string[]): string[] {
+  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  return names.filter((n) => re.test(n)).sort();
+}
+
+/**
+ * Expands patterns among scenario arguments against test-vms/scenarios/, so
+ * `iofs vm test 'kmode-*'` works whatever the shell does with the star. A
+ * pattern that selects nothing is an error listing what exists.
+ */
+export async function expandScenarioArgs(args: readonly string[]): Promise<string[]> {
+  if (!args.some(isScenarioPattern)) return [...args];
+  const known = await listScenarios();
+  const out: string[] = [];
+  for (const arg of args) {
+    if (!isScenarioPattern(arg)) {
+      out.push(arg);
+      continue;
+    }
+    const hits = matchScenarioNames(arg, known);
+    if (hits.length === 0) {
+      throw new InputError(`scenario pattern ${JSON.stringify(arg)} matches nothing in test-vms/scenarios`, { hint: `scenarios: ${known.join(', ')}` });
+    }
+    for (const h of hits) if (!out.includes(h)) out.push(h);
+  }
+  return out;
 }
 
 /** A scenario argument is a path to a .json file or a name in test-vms/scenarios/. */

@@ -5,10 +5,10 @@ import type { AccelMode } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { planScenario } from './plan.js';
 import { createRunDir, runScenario, type RunResult } from './runner.js';
-import { loadScenario, type Scenario } from './scenario.js';
+import { expandScenarioArgs, loadScenario, type Scenario } from './scenario.js';
 
 export interface SuiteOptions {
-  /** Names in test-vms/scenarios/ or paths to .json files. */
+  /** Names in test-vms/scenarios/ (or patterns such as `kmode-*`) or paths to .json files. */
   scenarios: string[];
   jobs: number;
   /** Without it, no new scenario starts after one did not PASS. */
@@ -33,7 +33,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
   if (o.scenarios.length === 0) throw new InputError('no scenarios given', { hint: 'e.g. iofs vm test cpio-gzip' });
   // Bad input stops here, before any build or boot: every file, and the kernel if given.
   const scenarios: Scenario[] = [];
-  for (const arg of o.scenarios) scenarios.push(await loadScenario(arg));
+  for (const arg of await expandScenarioArgs(o.scenarios)) scenarios.push(await loadScenario(arg));
   if (o.kernelOverride !== undefined) await inspectKernel(o.kernelOverride);
 
   const results: RunResult[] = new Array(scenarios.length);

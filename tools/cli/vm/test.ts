@@ -20,7 +20,7 @@ export function registerVmTest(group: Command): void {
   group
     .command('test')
     .description('build, pack, boot and check scenarios (test-vms/scenarios/*.json) unattended')
-    .argument('<scenario...>', 'scenario names in test-vms/scenarios/ or paths to .json files')
+    .argument('<scenario...>', 'scenario names in test-vms/scenarios/ (patterns such as \'kmode-*\' too) or paths to .json files')
     .option('-j, --jobs <n>', 'scenarios to run at once', parsePositiveInt, 1)
     .option('--junit <file>', 'write JUnit XML (one testcase for the boot, one per check)')
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
@@ -40,12 +40,18 @@ Every run directory (<cache>/runs/<UTC stamp>-<scenario>/) keeps console.log
 Outcomes and exit codes (several scenarios: the worst):
   PASS 0   FAIL 1 (a check failed)   PANIC 3 (panic/Oops/BUG/WARNING on the console)
   BOOT-TIMEOUT 4 (no SSH in time)    INFRA 5 (build, pack or QEMU failed)   interrupted 130
+A scenario with "expectBoot" (e.g. a corrupted image that must panic with the
+documented message) PASSes when the boot did what it expects and FAILs with
+"expected X, observed Y" otherwise; results.json keeps observedOutcome.
+"initrd.edits" corrupts the packed image before boot (both copies are kept);
+"disk" adds a read-only virtio drive, /dev/vda.
 
 Scenario format, check vocabulary and variables: test-vms/README.md (Scenarios).
 
 Examples:
   iofs vm test cpio-gzip
   iofs vm test cpio-gzip cpio-none --jobs 2 --junit results.xml --keep-going
+  iofs vm test 'kmode-*' --keep-going          # every kernel-mode scenario
   iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg`,
     )
     .action(async (scenarios: string[], opts: TestOptions) => {
