@@ -35,3 +35,16 @@ export {
   type StatusReport,
 } from './status.js';
 export { seriesWorktree, worktreePath, type ApplyOutcome, type SeriesWorktree, type WorktreeStamp } from './worktree.js';
+export {
+  defaultFormatDir,
+  formatForSending,
+  hasChangelog,
+  parseCoverLetter,
+  parseMaintainers,
+  previousVersionDir,
+  subjectPrefix,
+  type CoverLetter,
+  type FormatOptions,
+  type FormatResult,
+} from './format.js';
+export { commitPatches, patchesOfDir, rangeDiff, sideInTree, touchedPaths, type RangeDiffOptions, type RangeDiffResult, type SeriesSide } from './range-diff.js';

@@ -3,6 +3,8 @@ import { registerPatchesApply } from './apply.js';
 import { registerPatchesCheck } from './check.js';
 import { registerPatchesExport } from './export.js';
 import { registerPatchesStatus } from './status.js';
+import { registerPatchesFormat } from './format.js';
+import { registerPatchesRangeDiff } from './range-diff.js';
 
 /** `iofs patches …`: one file per verb beside this one. */
 export function registerPatches(program: Command): Command {
@@ -28,5 +30,7 @@ The developer's loop:
   registerPatchesExport(group);
   registerPatchesCheck(group);
   registerPatchesStatus(group);
+  registerPatchesFormat(group);
+  registerPatchesRangeDiff(group);
   return group;
 }

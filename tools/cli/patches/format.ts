@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { log } from '../../common/log.js';
+import { cacheDir } from '../../common/paths.js';
+import { sideCache } from '../../kernel/index.js';
+import { defaultFormatDir, formatForSending, previousVersionDir } from '../../patches/index.js';
+import { openTree, treeOptions, type TreeOpts } from './common.js';
+
+interface FormatOpts extends TreeOpts {
+  version: number;
+  rfc?: boolean;
+  output?: string;
+  previous?: string;
+}
+
+function version(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
+  return n;
+}
+
+export function registerPatchesFormat(group: Command): void {
+  treeOptions(group.command('format'))
+    .description('format the series as version N for git send-email: cover letter, --base, recipients, range-diff; prints the files')
+    .requiredOption('--version <n>', 'the version of the series being sent (1, 2, …)', version)
+    .option('--rfc', 'subject prefix [RFC PATCH vN] instead of [PATCH vN]')
+    .option('-o, --output <dir>', 'where to write the mails (default: kernel-patches/<base>/versions/v<N>, kept as the record of what was sent)')
+    .option('--previous <dir|ref>', 'the previous version, for the range-diff in the cover letter (default: kernel-patches/<base>/versions/v<N-1> when it exists)')
+    .addHelpText(
+      'after',
+      `
+The series in kernel-patches/<base>/ is applied to a worktree at the base (your tree is not
+touched) and formatted with git format-patch:
+  --cover-letter -v<N> --subject-prefix "PATCH" | "RFC PATCH"    [RFC PATCH v2 1/3] …
+                             (version 1 carries no number, kernel style: [RFC PATCH 1/3])
+  --base=<base commit>       a base-commit: trailer, so a reviewer can apply it
+  --to/--cc                  maintainers and reviewers (To) and lists (Cc) from the tree's own
+                             scripts/get_maintainer.pl, without the sender
+  --range-diff=<previous>    when the previous version is known
+The cover letter's subject and prose come from kernel-patches/<base>/0000-cover-letter.patch;
+write the changelog there, kernel style ("Changes in v2:" …); a missing one is warned about.
+Keeping each version in kernel-patches/<base>/versions/v<N>/ lets the next one range-diff
+against exactly what was sent.
+
+Examples:
+  iofs patches format --base 6.12 --version 1 --rfc
+  iofs patches format --base 6.12 --version 2 --rfc -o /tmp/out
+  git send-email --dry-run kernel-patches/6.12/versions/v1/*.patch`,
+    )
+    .action(async (opts: FormatOpts) => {
+      const { tree, dir } = await openTree(opts);
+      const root = await sideCache('status', opts.cache ?? cacheDir());
+      const outDir = path.resolve(opts.output ?? defaultFormatDir(dir, opts.version));
+      const previous = opts.previous ?? previousVersionDir(dir, opts.version);
+      if (opts.version > 1 && !previous) log.warn(`no previous version given or kept (${defaultFormatDir(dir, opts.version - 1)}): no range-diff in the cover letter`);
+      const r = await formatForSending({
+        source: tree,
+        seriesDir: dir,
+        version: opts.version,
+        rfc: Boolean(opts.rfc),
+        outDir,
+        root,
+        cache: opts.cache ?? cacheDir(),
+        ...(previous ? { previous } : {}),
+      });
+      log.info(`To: ${r.to.join(', ') || '(none)'}`);
+      log.info(`Cc: ${r.cc.join(', ') || '(none)'}`);
+      if (r.rangeDiffAgainst) log.info(`range-diff against ${r.rangeDiffAgainst}`);
+      log.info(`${r.files.length} mail(s) in ${r.outDir}; base-commit ${r.baseCommit}. Check, then: git send-email ${path.relative(process.cwd(), r.outDir) || '.'}/*.patch`);
+      for (const f of r.files) process.stdout.write(`${path.join(r.outDir, f)}\n`);
+    });
+}
