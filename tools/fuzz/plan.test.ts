@@ -109,7 +109,8 @@ describe('fuzz plan', () => {
     const sb: Span[] = [{ start: EROFS_SB_OFFSET, end: EROFS_SB_OFFSET + 128 }];
     for (const c of plan) {
       const out = applyImageEdits(image, c.edits);
-      const diff = changed(out);
+      // A recomputed superblock checksum is part of the edit, wherever the rest landed.
+      const diff = changed(out).filter((o) => !(/checksum recomputed/.test(c.mutation) && o >= EROFS_SB_OFFSET + 4 && o < EROFS_SB_OFFSET + 8));
       const label = `case ${c.id} ${c.region}: ${c.mutation}`;
       switch (c.region) {
         case 'control':

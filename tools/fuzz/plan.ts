@@ -419,6 +419,16 @@ function sizeCase(c: Context): Generator {
   };
 }
 
+const REFRESH_CHECKSUM = new Set<FuzzRegion>(['inode', 'directory', 'compressed-data']);
+
+/** Whether `edits` change a byte the superblock checksum covers (other than the checksum itself). */
+function touchesChecksummedBlock(image: Buffer, edits: ImageEdit[], layout: ErofsLayout): boolean {
+  const out = applyImageEdits(image, edits);
+  const end = Math.min(layout.blockSize > EROFS_SB_OFFSET ? layout.blockSize : EROFS_SB_OFFSET + layout.blockSize, out.length);
+  for (let i = EROFS_SB_OFFSET; i < end; i++) if (out[i] !== image[i]) return true;
+  return false;
+}
+
 /** How many cases each region gets: one each, then the rest by weight (largest remainder). Pure. */
 export function regionQuotas(count: number, regions: readonly FuzzRegion[] = FUZZ_REGIONS): Map<FuzzRegion, number> {
   const quotas = new Map<FuzzRegion, number>(regions.map((r) => [r, 0]));
@@ -466,7 +476,13 @@ export function planFuzz(image: Buffer, layout: ErofsLayout, o: PlanOptions): Fu
     const rng = makeRng((o.seed >>> 0) ^ Math.imul(ri + 1, 0x9e3779b1));
     for (let k = 0; k < (quotas.get(region) ?? 0); k++) {
       const { mutation, edits } = generators[region](rng, k);
-      cases.push({ id: cases.length, region, mutation, edits });
+      // The superblock crc32c covers the rest of block 0, where mkfs.erofs puts the
+      // root inode and directory: keep it matching, or EROFS never reads the damage.
+      if (REFRESH_CHECKSUM.has(region) && layout.checksummed && touchesChecksummedBlock(image, edits, layout)) {
+        cases.push({ id: cases.length, region, mutation: `${mutation} (in block 0: checksum recomputed)`, edits: withChecksum(image, edits) });
+      } else {
+        cases.push({ id: cases.length, region, mutation, edits });
+      }
     }
   });
   return cases;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { InputError } from '../common/errors.js';
+import { InfraError, InputError } from '../common/errors.js';
 import { progress } from '../common/log.js';
 import { withAtomicOutput } from '../common/atomic.js';
 import { cpioChunks } from './cpio.js';
@@ -139,6 +139,22 @@ export interface WriteExtras {
 }
 
 export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras = {}): Promise<WriteResult> {
+  try {
+    return await writeImageUnchecked(tree, format, compress, output, extra);
+  } catch (err) {
+    // A full disk is the machine's problem, not a bug: say where, and that nothing was left behind.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || (err instanceof InfraError && /No space left on device/i.test(err.message))) {
+      throw new InfraError(`no space left on the filesystem holding ${path.resolve(output)}: the ${format} image could not be written (nothing was left at that path)`, {
+        hint: `free space there (df -h ${path.dirname(path.resolve(output))}) or choose another --output`,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+async function writeImageUnchecked(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras): Promise<WriteResult> {
   let compressName: string;
   if (format === 'cpio') {
     if (extra.clusterBytes !== undefined) throw new InputError('--cluster-size applies to EROFS images only');
