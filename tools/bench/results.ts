@@ -1,0 +1,95 @@
+/**
+ * The results directory of a run: table.md, plot.svg, raw.json (per boot,
+ * written while running) and summary.json (per cell), and publishing them to
+ * test-vms/bench/results/ for the README.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic.js';
+import { cacheDir, repoRoot, testVmsDir } from '../common/paths.js';
+import { renderMarkdown, renderSvg, type ModeKind, type ReportInput, type ReportMode } from '../report/index.js';
+import type { BenchMatrix, BenchMode } from './matrix.js';
+import type { BenchMeta, BenchResult } from './run.js';
+
+export const publishedResultsDir = path.join(testVmsDir, 'bench', 'results');
+export const RESULT_FILES = ['table.md', 'plot.svg', 'raw.json', 'summary.json'] as const;
+
+/** `<cache>/bench/20261126T021500Z`. */
+export function defaultOutDir(now = new Date(), cache = cacheDir()): string {
+  return path.join(cache, 'bench', now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'));
+}
+
+export function modeKind(m: BenchMode): ModeKind {
+  if (m.disk) return 'two-stage';
+  return m.initrd.format === 'erofs' ? 'kernel' : 'cpio';
+}
+
+export function reportModes(matrix: BenchMatrix): ReportMode[] {
+  return matrix.modes.map((m) => ({ name: m.name, kind: modeKind(m), description: m.description }));
+}
+
+/** The run's facts, one line each, for the table's header. */
+export function runFacts(meta: BenchMeta): Array<[string, string]> {
+  const kernels = Object.values(meta.kernels).map((k) => {
+    const what = k.spec === 'given' ? `given bzImage ${k.bzImage}` : `${k.spec.base} + ${k.spec.fragments.join(', ')}${k.spec.patches ? ', series applied' : ', pristine'}`;
+    const state = k.seriesState && k.seriesState !== 'applied' ? `; tree ${k.seriesState}` : '';
+    const dirty = k.treeDirty ? '; tree DIRTY (uncommitted changes were built)' : '';
+    return `${k.release ?? 'unknown release'} (${what}${k.seriesHash ? `; series hash ${k.seriesHash.slice(0, 12)}` : ''}${state}${dirty})`;
+  });
+  const m = meta.machine;
+  const facts: Array<[string, string]> = [
+    ['run', `${meta.startedAt}${meta.wallS !== undefined ? `, ${(meta.wallS / 60).toFixed(1)} min wall (packing ${((meta.packS ?? 0) / 60).toFixed(1)} min)` : ''}${meta.interrupted ? ', INTERRUPTED (partial)' : ''}`],
+    ['command', `\`${meta.command ?? 'iofs bench'}\``],
+    ['machine', `${m.cpuModel}, ${m.cpus} CPUs, ${m.memGiB} GiB, ${m.os}; load average ${m.loadAverageAtStart.join(' ')} at start${m.loadAverageAtEnd ? `, ${m.loadAverageAtEnd.join(' ')} at end` : ''}`],
+    ['QEMU', `${meta.qemu}; accel ${meta.accel.join(', ') || 'none (no boot ran)'}; -smp 1 -m ${meta.memoryMiB}`],
+    ['guest clock', meta.clock],
+    ['kernel', kernels.join('; ') || '–'],
+    ['boots', `${meta.bootsPerCell} per cell, round-robin over the cells; only boots that passed the mode's checks are aggregated`],
+  ];
+  return facts;
+}
+
+export function reportInput(matrix: BenchMatrix, result: BenchResult): ReportInput {
+  return {
+    modes: reportModes(matrix),
+    cells: result.cells,
+    facts: runFacts(result.meta),
+    skipped: result.meta.skipped,
+  };
+}
+
+/** Caveats printed under the tables: what the numbers are and are not. */
+export const NOTES = `
+Notes:
+- Time to /init is the guest's /proc/uptime when the real /init prints its first marker (for two-stage: after the first stage has switched root). MemAvailable is read at the same moment.
+- Under TCG every guest instruction is emulated: relative codec speeds differ from real hardware (here zstd unpacks slower than gzip). Compare the shapes (how each mode grows with size), not the codecs.
+- Kernel mode keeps the EROFS image reserved for the life of the system: MemTotal is lower by the image size, and MemAvailable includes that cost. A cpio initrd is freed after unpacking, but every unpacked byte stays in rootfs (unreclaimable shmem).
+`;
+
+export async function writeResults(matrix: BenchMatrix, result: BenchResult, outDir: string): Promise<{ markdown: string }> {
+  const input = reportInput(matrix, result);
+  const markdown = `${renderMarkdown(input)}${NOTES}`;
+  const when = result.meta.startedAt.slice(0, 16).replace('T', ' ');
+  const svg = renderSvg({
+    title: 'Time to /init and memory against initrd payload size',
+    subtitle: `${result.meta.clock}; ${result.meta.accel.map((a) => a.split(' ')[0]).join(', ') || 'no boots'}; ${result.meta.bootsPerCell} boot(s) per point (median, bar: min–max); ${when} UTC`,
+    modes: input.modes,
+    cells: result.cells,
+  });
+  await writeFileAtomic(path.join(outDir, 'table.md'), markdown);
+  await writeFileAtomic(path.join(outDir, 'plot.svg'), svg);
+  await writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify({ meta: result.meta, cells: result.cells }, null, 2)}\n`);
+  return { markdown };
+}
+
+/** Copies a run's results into test-vms/bench/results/ (what the README shows). */
+export async function publishResults(outDir: string, dest = publishedResultsDir): Promise<string[]> {
+  await fs.mkdir(dest, { recursive: true });
+  const written: string[] = [];
+  for (const f of RESULT_FILES) {
+    const data = await fs.readFile(path.join(outDir, f));
+    await writeFileAtomic(path.join(dest, f), data);
+    written.push(path.relative(repoRoot, path.join(dest, f)));
+  }
+  return written;
+}

@@ -1,0 +1,266 @@
+/**
+ * Running a benchmark plan: build each kernel once, pack each image once
+ * (cached across runs), then boot every (cell, boot) through the VM
+ * harness's runScenario, one at a time (timings must not compete with each
+ * other), and keep each boot's record. raw.json is rewritten after every
+ * boot, so an interrupted run keeps what it measured.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic.js';
+import { InfraError } from '../common/errors.js';
+import { log } from '../common/log.js';
+import { buildKernel, type BuildMetadata } from '../kernel/index.js';
+import {
+  createRunDir, ensureSshKey, inspectKernel, parseScenario, planScenario, qemuVersion, runScenario, type AccelMode, type RunResult,
+} from '../vm/index.js';
+import { extraConsoleMetrics, stripHostTimestamp, summarize, type BootMetrics, type BootRecord, type CellSummary } from './aggregate.js';
+import { ensureImage, type PackedImage } from './images.js';
+import type { BenchMatrix, KernelSpec } from './matrix.js';
+import type { BenchCell, BenchPlan } from './plan.js';
+
+export interface BenchOptions {
+  /** The results directory (created). */
+  outDir: string;
+  accel: AccelMode;
+  /** Deterministic mode: QEMU -icount shift=N (TCG). */
+  icountShift?: number | 'auto';
+  /** A bzImage used for every mode instead of building the matrix's kernels. */
+  kernelOverride?: string;
+  /** The command line that started the run, for the record. */
+  command?: string;
+  signal?: AbortSignal;
+  /** Called after each boot (progress on stderr). */
+  onBoot?: (r: BootRecord, done: number, total: number) => void;
+}
+
+export interface KernelRecord {
+  spec: KernelSpec | 'given';
+  bzImage: string;
+  release?: string;
+  seriesHash?: string;
+  baseVersion?: string;
+  configHash?: string;
+  /** How the built tree relates to kernel-patches/<base>/ ("applied": exactly the series). */
+  seriesState?: string;
+  treeHead?: string;
+  treeDirty?: boolean;
+}
+
+export interface BenchMeta {
+  matrix: string;
+  description: string;
+  command?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** Host wall time of the whole run (packing and building included). */
+  wallS?: number;
+  /** Of which packing images. */
+  packS?: number;
+  interrupted?: boolean;
+  machine: { hostname: string; cpuModel: string; cpus: number; memGiB: number; os: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
+  qemu: string;
+  /** The acceleration every boot used ("tcg (why)"), or a list when boots differ. */
+  accel: string[];
+  /** "icount shift=auto (deterministic guest clock)" or "wall clock (TCG, no icount)". */
+  clock: string;
+  memoryMiB: number;
+  bootsPerCell: number;
+  bootTimeoutS: number;
+  kernels: Record<string, KernelRecord>;
+  images: Array<{ id: string; file: string; bytes: number; sha256: string; compress: string; cached: boolean; packS?: number }>;
+  skipped: BenchPlan['skipped'];
+}
+
+export interface BenchResult {
+  meta: BenchMeta;
+  records: BootRecord[];
+  cells: CellSummary[];
+}
+
+export function clockDescription(shift: number | 'auto' | undefined): string {
+  if (shift === undefined) return 'host wall clock (no -icount): guest times vary with host load';
+  if (shift === 'auto') return 'QEMU -icount shift=auto,sleep=off: instruction-counted, but the rate adapts to the host (not deterministic)';
+  return `QEMU -icount shift=${shift},sleep=off: deterministic, each guest instruction takes ${2 ** shift} ns of guest time`;
+}
+
+const kernelKey = (k: KernelSpec): string => `${k.base}|${k.fragments.join(',')}|${k.patches ? 'patched' : 'pristine'}`;
+
+/** The in-memory scenario a boot runs: validated by the same parser as scenario files. */
+export function scenarioJson(cell: BenchCell, matrix: BenchMatrix, images: Map<string, PackedImage>): unknown {
+  const image = (id: string): string => {
+    const p = images.get(id);
+    if (!p) throw new Error(`internal: image ${id} was not packed`);
+    return p.output;
+  };
+  const json: Record<string, unknown> = {
+    description: `bench ${cell.id}`,
+    kernel: cell.kernel,
+    initrd: { image: image(cell.initrd.id) },
+    append: cell.append,
+    memoryMiB: matrix.memoryMiB,
+    bootTimeoutS: matrix.bootTimeoutS,
+    checks: cell.checks,
+  };
+  if (cell.disk) json.disk = { image: image(cell.disk.id) };
+  return json;
+}
+
+/** A boot's record from its results.json and console. */
+export function bootRecord(cell: BenchCell, boot: number, r: RunResult, consoleLines: readonly string[], outDir: string, diskBytes: number | undefined): BootRecord {
+  const t = r.timings;
+  const metrics: BootMetrics = {};
+  if (t.kernelRunInitS !== undefined) metrics.runInitS = t.kernelRunInitS;
+  if (t.kernelUnpackS !== undefined) metrics.unpackS = t.kernelUnpackS;
+  if (t.markerInitUptimeS !== undefined) metrics.initUptimeS = t.markerInitUptimeS;
+  if (t.memAvailableKbAtInit !== undefined) metrics.memAvailableKb = t.memAvailableKbAtInit;
+  if (t.memTotalKb !== undefined) metrics.memTotalKb = t.memTotalKb;
+  if (t.wallToSshReadyS !== undefined) metrics.sshReadyS = t.wallToSshReadyS;
+  const extra = extraConsoleMetrics(consoleLines);
+  Object.assign(metrics, extra.metrics);
+  const problems = [...extra.problems];
+  if (r.outcome === 'PASS') {
+    if (metrics.initUptimeS === undefined) problems.push('no "IOFS_MARKER stage=init" line on the console');
+    if (cell.read && metrics.readS === undefined && extra.problems.length === 0) problems.push('no "IOFS_MARKER stage=read" line on the console');
+  }
+  const rec: BootRecord = {
+    cell: cell.id,
+    mode: cell.mode,
+    sizeLabel: cell.size.label,
+    sizeBytes: cell.size.bytes,
+    read: cell.read,
+    boot,
+    // A boot whose numbers are missing cannot be aggregated: it counts as a failure, saying why.
+    outcome: r.outcome === 'PASS' && problems.length > 0 ? 'FAIL' : r.outcome,
+    reason: r.outcome === 'PASS' && problems.length > 0 ? problems.join('; ') : r.reason,
+    runDir: path.relative(outDir, r.runDir),
+    metrics,
+    problems,
+  };
+  if (r.initrd) rec.initrdBytes = r.initrd.bytes;
+  if (diskBytes !== undefined) rec.diskBytes = diskBytes;
+  return rec;
+}
+
+async function kernelRecord(spec: KernelSpec | 'given', bzImage: string, metadataPath?: string): Promise<KernelRecord> {
+  const rec: KernelRecord = { spec, bzImage };
+  if (metadataPath) {
+    const meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata> & { kernelRelease?: string; seriesState?: string };
+    if (meta.kernelRelease) rec.release = meta.kernelRelease;
+    if (meta.seriesHash !== undefined) rec.seriesHash = meta.seriesHash;
+    if (meta.baseVersion) rec.baseVersion = meta.baseVersion;
+    if (meta.configHash) rec.configHash = meta.configHash;
+    if (meta.seriesState) rec.seriesState = meta.seriesState;
+    if (meta.tree) {
+      rec.treeHead = meta.tree.head;
+      rec.treeDirty = meta.tree.dirty;
+    }
+  } else {
+    const { release } = await inspectKernel(bzImage);
+    if (release) rec.release = release;
+  }
+  return rec;
+}
+
+function machine(): BenchMeta['machine'] {
+  return {
+    hostname: os.hostname(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpus: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOptions): Promise<BenchResult> {
+  const t0 = Date.now();
+  await fs.mkdir(o.outDir, { recursive: true });
+  const meta: BenchMeta = {
+    matrix: matrix.file,
+    description: matrix.description,
+    startedAt: new Date(t0).toISOString(),
+    machine: machine(),
+    qemu: await qemuVersion(),
+    accel: [],
+    clock: clockDescription(o.icountShift),
+    memoryMiB: matrix.memoryMiB,
+    bootsPerCell: plan.bootsPerCell,
+    bootTimeoutS: matrix.bootTimeoutS,
+    kernels: {},
+    images: [],
+    skipped: plan.skipped,
+  };
+  if (o.command) meta.command = o.command;
+  const records: BootRecord[] = [];
+  const save = async (): Promise<BenchResult> => {
+    const result = { meta, records, cells: summarize(records) };
+    await writeFileAtomic(path.join(o.outDir, 'raw.json'), `${JSON.stringify({ meta, boots: records }, null, 2)}\n`);
+    return result;
+  };
+
+  // 1. Kernels: each distinct one built once, before anything is packed (a config error shows at once).
+  const bzImages = new Map<string, string>();
+  for (const cell of plan.cells) {
+    const key = o.kernelOverride !== undefined ? 'given' : kernelKey(cell.kernel);
+    if (bzImages.has(key)) continue;
+    if (o.kernelOverride !== undefined) {
+      bzImages.set(key, path.resolve(o.kernelOverride));
+      meta.kernels[key] = await kernelRecord('given', path.resolve(o.kernelOverride));
+      continue;
+    }
+    log.step(`bench: kernel ${key}`);
+    const built = await buildKernel({ base: cell.kernel.base, fragments: cell.kernel.fragments, withPatches: cell.kernel.patches });
+    bzImages.set(key, built.bzImage);
+    meta.kernels[key] = await kernelRecord(cell.kernel, built.bzImage, built.metadataPath);
+  }
+
+  // 2. Images, once each.
+  const key = await ensureSshKey();
+  const images = new Map<string, PackedImage>();
+  const tPack = Date.now();
+  for (const spec of plan.images) {
+    o.signal?.throwIfAborted();
+    const p = await ensureImage(spec, key.publicKey, { signal: o.signal });
+    images.set(spec.id, p);
+    const entry: BenchMeta['images'][number] = { id: spec.id, file: p.output, bytes: p.bytes, sha256: p.sha256, compress: p.compress, cached: p.cached };
+    if (p.packS !== undefined) entry.packS = p.packS;
+    meta.images.push(entry);
+    log.info(`bench: image ${spec.id}: ${(p.bytes / 1e6).toFixed(1)} MB${p.cached ? ' (cached)' : ` (packed in ${p.packS}s)`}`);
+  }
+  meta.packS = Math.round((Date.now() - tPack) / 100) / 10;
+
+  // 3. Boots, one at a time, round-robin over the cells.
+  const runsDir = path.join(o.outDir, 'runs');
+  const accels = new Set<string>();
+  for (const [idx, task] of plan.boots.entries()) {
+    if (o.signal?.aborted) break;
+    const { cell, boot } = task;
+    const name = `${cell.id.replace(/[/+]/g, '-')}-b${boot}`;
+    const scenario = parseScenario(scenarioJson(cell, matrix, images), path.join(path.dirname(matrix.file), `${name}.json`));
+    const runDir = await createRunDir(name, runsDir);
+    const scenarioPlan = planScenario(scenario, {
+      runDir,
+      kernelOverride: bzImages.get(o.kernelOverride !== undefined ? 'given' : kernelKey(cell.kernel)),
+      accel: o.accel,
+      icountShift: o.icountShift,
+    });
+    const r = await runScenario(scenarioPlan, { signal: o.signal });
+    if (r.accel) accels.add(`${r.accel.accel} (${r.accel.why})`);
+    const consoleText = await fs.readFile(path.join(runDir, 'console.log'), 'utf8').catch(() => '');
+    const lines = consoleText.split('\n').map(stripHostTimestamp);
+    const rec = bootRecord(cell, boot, r, lines, o.outDir, cell.disk ? images.get(cell.disk.id)?.bytes : undefined);
+    records.push(rec);
+    meta.accel = [...accels];
+    await save();
+    o.onBoot?.(rec, idx + 1, plan.boots.length);
+    if (r.outcome === 'INTERRUPTED') break;
+    if (r.outcome === 'INFRA') throw new InfraError(`bench: ${cell.id} boot ${boot}: ${r.reason}`, { hint: `run directory ${r.runDir}` });
+  }
+  meta.interrupted = Boolean(o.signal?.aborted) || undefined;
+  meta.finishedAt = new Date().toISOString();
+  meta.wallS = Math.round((Date.now() - t0) / 100) / 10;
+  meta.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  return save();
+}

@@ -1,0 +1,160 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ExitCode, InputError } from '../../common/errors.js';
+import { log } from '../../common/log.js';
+import { loadManifest } from '../../initrd/index.js';
+import {
+  defaultMatrixPath, defaultOutDir, loadMatrix, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
+  type BenchMeta, type BootRecord, type IcountShift, type Selection, type SizeSpec,
+} from '../../bench/index.js';
+import type { AccelMode } from '../../vm/index.js';
+import { parseAccel, parsePositiveInt } from '../vm/options.js';
+
+interface BenchCliOptions {
+  matrix: string;
+  modes?: string[];
+  sizes?: SizeSpec[];
+  boots?: number;
+  read: boolean;
+  icount?: IcountShift | 'off';
+  accel: AccelMode;
+  kernel?: string;
+  out?: string;
+  publish?: boolean;
+  from?: string;
+  dryRun?: boolean;
+}
+
+function parseList(value: string): string[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new InvalidArgumentError('must be a comma-separated list');
+  return list;
+}
+
+function parseIcount(value: string): IcountShift | 'off' {
+  try {
+    return parseIcountSetting(value, '--icount') ?? 'off';
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function parseSizes(value: string): SizeSpec[] {
+  try {
+    return parseList(value).map((s) => parseSizeSpec(s, `--sizes ${s}`));
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function registerBenchRun(program: Command): Command {
+  return program
+    .command('bench')
+    .description('measure time to /init and memory against initrd size: cpio (none, gzip, zstd, lz4), the userspace two-stage boot, and kernel mode')
+    .option('--matrix <file>', 'the matrix of modes and sizes', defaultMatrixPath)
+    .option('--modes <a,b>', 'only these modes (names in the matrix)', parseList)
+    .option('--sizes <0,64M>', 'payload sizes instead of the matrix\'s (binary units)', parseSizes)
+    .option('--boots <n>', 'boots per cell (default: the matrix\'s)', parsePositiveInt)
+    .option('--no-read', 'leave out the read case (/init reads one payload file)')
+    .option('--icount <shift>', 'guest clock: QEMU -icount shift=N (0-10: deterministic, 2^N ns per instruction), auto, or off (host wall clock); default: the matrix\'s', parseIcount)
+    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .option('-k, --kernel <bzImage>', 'boot this kernel in every mode instead of building the matrix\'s')
+    .option('--out <dir>', 'results directory (default: <cache>/bench/<UTC stamp>/)')
+    .option('--publish', 'also copy the results to test-vms/bench/results/ (what the README shows)')
+    .option('--from <dir>', 'do not boot: re-render table, plot and summary from <dir>/raw.json (with --publish: publish them)')
+    .option('--dry-run', 'print the plan (cells, images, boots) and exit')
+    .addHelpText(
+      'after',
+      `
+Every cell (mode × size) boots the matrix's kernel ${'\u2014'} the same kernel for every
+mode, the series built in ${'\u2014'} with the same guest memory, --boots times,
+round-robin over the cells, one boot at a time. Images are packed once per
+(content, format, compression, size) into <cache>/bench/images/ and reused by
+later runs. Each boot is a VM harness run (run directory under <out>/runs/).
+
+Prints the markdown table on stdout and writes into the results directory:
+  table.md      the tables (time to /init, MemAvailable, image size, where the
+                time goes, the read case, kernel mode's ratios) and the run's facts
+  plot.svg      time to /init and MemAvailable against payload size, a line per mode
+  raw.json      every boot: outcome, metrics, run directory (rewritten after each boot)
+  summary.json  per cell: median, min, max of every metric
+
+Modes, sizes and how to read the results: test-vms/bench/README.md.
+The guest clock: the matrix's default is -icount shift=3 (each guest instruction
+takes 8 ns of guest time), so guest-side numbers (time to /init, unpack) count
+instructions and a rerun gives the same ones whatever the host load; host wall
+times (SSH ready) still vary. Lower shifts make the kernel's busy-wait delays
+cost far more host time (shift 1: ~90 s per boot here, against ~18 s).
+--icount off uses the host's wall clock instead.
+Under TCG, relative codec speeds differ from real hardware.
+
+Exit: 0 every boot passed, 1 some boot did not (its cell shows ⚠, the table
+lists it), 2 bad input, 5 infrastructure, 130 interrupted (results so far written).
+
+Examples:
+  iofs bench                                   # the whole matrix (npm run bench)
+  iofs bench --modes cpio-gzip,kernel-bdev --sizes 0,64M --boots 1
+  iofs bench --icount auto --publish
+  iofs bench --dry-run
+  iofs bench --from .cache/bench/20261126T021500Z --publish`,
+    )
+    .action(async (opts: BenchCliOptions) => {
+      const matrix = await loadMatrix(path.resolve(opts.matrix));
+      const outDir = path.resolve(opts.out ?? opts.from ?? defaultOutDir());
+      if (opts.from) {
+        const raw = JSON.parse(await fs.readFile(path.join(outDir, 'raw.json'), 'utf8').catch(() => {
+          throw new InputError(`--from ${opts.from}: no raw.json there`);
+        })) as { meta: BenchMeta; boots: BootRecord[] };
+        const { markdown } = await writeResults(matrix, { meta: raw.meta, records: raw.boots, cells: summarize(raw.boots) }, outDir);
+        process.stdout.write(markdown);
+        if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+        return;
+      }
+      const manifest = await loadManifest(matrix.manifest);
+      const sel: Selection = { read: opts.read, payloadDir: manifest.payloadDir };
+      if (opts.modes) sel.modes = opts.modes;
+      if (opts.sizes) sel.sizes = opts.sizes;
+      if (opts.boots) sel.boots = opts.boots;
+      const plan = planBench(matrix, sel);
+      if (opts.dryRun) {
+        process.stdout.write(`${plan.cells.length} cells × ${plan.bootsPerCell} boots = ${plan.boots.length} boots\n`);
+        for (const c of plan.cells) process.stdout.write(`cell ${c.id}: initrd ${c.initrd.id}${c.disk ? `, disk ${c.disk.id}` : ''}${c.append ? `, append "${c.append}"` : ''}\n`);
+        for (const i of plan.images) process.stdout.write(`image ${i.id}\n`);
+        for (const s of plan.skipped) process.stdout.write(`skipped ${s.mode}: ${s.reason}\n`);
+        return;
+      }
+      log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots; results in ${outDir}`);
+      const controller = new AbortController();
+      let signalled = false;
+      const onSignal = (sig: NodeJS.Signals): void => {
+        if (signalled) return;
+        signalled = true;
+        log.warn(`${sig}: stopping the current boot and writing the results so far`);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const result = await runBench(matrix, plan, {
+          outDir,
+          accel: opts.accel,
+          icountShift: opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount),
+          kernelOverride: opts.kernel,
+          command: ['iofs', ...process.argv.slice(2)].join(' '),
+          signal: controller.signal,
+          onBoot: (r, done, total) =>
+            log.info(`bench [${done}/${total}] ${r.cell} boot ${r.boot}: ${r.outcome}${r.metrics.initUptimeS !== undefined ? ` /init at ${r.metrics.initUptimeS.toFixed(2)}s` : ''}${r.metrics.memAvailableKb !== undefined ? `, ${(r.metrics.memAvailableKb / 1024).toFixed(0)} MiB available` : ''}${r.outcome === 'PASS' ? '' : `: ${r.reason}`}`),
+        });
+        const { markdown } = await writeResults(matrix, result, outDir);
+        process.stdout.write(markdown);
+        log.info(`results: ${outDir}`);
+        if (opts.publish && !signalled) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+        if (signalled) process.exit(ExitCode.INTERRUPTED);
+        process.exitCode = result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
