@@ -11,6 +11,8 @@ import { registerKernel } from './kernel/index.js';
 import { registerPatches } from './patches/index.js';
 import { registerVm } from './vm/index.js';
 import { registerDemo } from './demo.js';
+import { registerBisectRun } from './bisect-run.js';
+import { registerBench } from './bench/index.js';
 
 const program = new Command('iofs')
   .description(
@@ -41,6 +43,8 @@ registerInitrd(program);
 registerKernel(program);
 registerPatches(program);
 registerVm(program);
+registerBisectRun(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);
