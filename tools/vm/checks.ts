@@ -155,12 +155,8 @@ export function judgeBoot(expect: BootExpectation, observed: ObservedBoot, vars:
   const fail = (why: string): { outcome: Outcome; reason: string } => ({ outcome: 'FAIL', reason: why });
 
   if (observed.outcome !== want) {
-    const what =
-      observed.outcome === 'PASS'
-        ? 'the guest came up and its checks passed, with no panic'
-        : observed.outcome === 'PANIC'
-          ? observed.reason
-          : observed.reason + (observed.outcome === 'BOOT-TIMEOUT' ? '' : lastQuote);
+    // The observed reason already quotes what matters: the panic line, the failed check, the last console line of a timeout.
+    const what = observed.outcome === 'PASS' ? 'the guest came up and its checks passed, with no panic' : observed.reason;
     return fail(`expected ${want}, observed ${observed.outcome}: ${what}`);
   }
   if (want === 'PANIC' && observed.panic) {
