@@ -48,3 +48,4 @@ export {
   type FormatResult,
 } from './format.js';
 export { commitPatches, patchesOfDir, rangeDiff, sideInTree, touchedPaths, type RangeDiffOptions, type RangeDiffResult, type SeriesSide } from './range-diff.js';
+export { BisectExit, bisectExitCode, bisectRun, bisectWord, type BisectRunOptions, type BisectRunResult } from './bisect.js';
