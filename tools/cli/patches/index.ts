@@ -10,7 +10,7 @@ import { registerPatchesRangeDiff } from './range-diff.js';
 export function registerPatches(program: Command): Command {
   const group = program
     .command('patches')
-    .description('the kernel patch series in kernel-patches/<base>/: apply it to a tree, export it back, checkpatch it')
+    .description('the kernel patch series in kernel-patches/<base>/: apply, export, check; status across bases; format for sending; range-diff')
     .addHelpText(
       'after',
       `
@@ -24,7 +24,15 @@ The developer's loop:
   $EDITOR .cache/trees/6.12/init/…        # edit, git commit --amend / rebase -i as usual
   iofs kernel build --base 6.12           # incremental rebuild of the tree as it stands
   iofs patches export --base 6.12         # commits back into kernel-patches/6.12/
-  iofs patches check --base 6.12          # checkpatch.pl --strict on each patch`,
+  iofs patches check --base 6.12          # checkpatch.pl --strict on each patch
+
+Across bases, and upstream:
+  iofs patches status                     # base x {applies, builds, checkpatch, scenarios}
+  iofs patches format --base 6.12 --version 2 --rfc    # mails for git send-email
+  iofs patches range-diff --base 6.12 --from kernel-patches/6.12/versions/v1 --to kernel-patches/6.12
+  iofs bisect-run SCENARIO                # a git bisect run step (see iofs bisect-run --help)
+Every verb takes --tree PATH (your own checkout). For vm test, build it first:
+  iofs vm test NAME --kernel "$(iofs kernel build --base 6.12 --tree PATH | tail -1)"`,
     );
   registerPatchesApply(group);
   registerPatchesExport(group);
