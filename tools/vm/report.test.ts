@@ -23,6 +23,15 @@ const base: RunResult = {
 };
 
 describe('summaryLine', () => {
+  it('says what was observed when an expectation turned it into the verdict', () => {
+    const expected: RunResult = { ...base, scenario: 'kmode-corrupt-truncated', outcome: 'PASS', observedOutcome: 'PANIC', reason: 'panicked as expected after 3.8s: x', checks: [] };
+    expect(summaryLine(expected)).toMatch(/^PASS kmode-corrupt-truncated .* checks=0\/0 observed=PANIC \| panicked as expected/);
+    expect(summaryLine({ ...base, observedOutcome: 'PASS' })).not.toContain('observed=');
+    const suite = junitSuite({ ...expected, expectBoot: { outcome: 'PANIC', withinS: 60 } });
+    expect(suite.cases[0]?.status).toBe('passed');
+    expect(suite.cases[0]?.systemOut).toContain('expected: {"outcome":"PANIC","withinS":60}\nobserved: PANIC: panicked as expected');
+  });
+
   it('puts outcome, timings, reason and run directory on one line', () => {
     expect(summaryLine(base)).toBe(
       'PASS cpio-gzip accel=tcg first_byte=0.33s run_init=1.43s init_marker=1.53s ssh=6.66s avail=480688kB checks=2/2 | 2 check(s) passed | /c/runs/20261125T222519Z-cpio-gzip',

@@ -22,6 +22,8 @@ export function summaryLine(r: RunResult): string {
     `avail=${t.memAvailableKbAtInit === undefined ? '-' : `${t.memAvailableKbAtInit}kB`}`,
     `checks=${passed}/${r.checks.length}`,
   ];
+  // An expected panic PASSes: say what was observed when it is not the verdict.
+  if (r.observedOutcome !== undefined && r.observedOutcome !== r.outcome) parts.push(`observed=${r.observedOutcome}`);
   return `${parts.join(' ')} | ${r.reason.replace(/\s+/g, ' ')} | ${r.runDir}`;
 }
 
@@ -34,7 +36,12 @@ export function junitSuite(r: RunResult): JunitSuite {
     name: 'boot',
     timeS: r.timings.wallToSshReadyS ?? r.timings.totalS ?? 0,
     status: bootStatus,
-    systemOut: `run directory: ${r.runDir}\naccel: ${r.accel ? `${r.accel.accel} (${r.accel.why})` : '-'}\ntimings: ${JSON.stringify(r.timings)}`,
+    systemOut: [
+      `run directory: ${r.runDir}`,
+      `accel: ${r.accel ? `${r.accel.accel} (${r.accel.why})` : '-'}`,
+      ...(r.expectBoot ? [`expected: ${JSON.stringify(r.expectBoot)}`, `observed: ${r.observedOutcome ?? '-'}: ${r.reason}`] : []),
+      `timings: ${JSON.stringify(r.timings)}`,
+    ].join('\n'),
   };
   if (boot.status !== 'passed') {
     boot.message = `${r.outcome}: ${r.reason}`;
