@@ -19,6 +19,7 @@
  * so version N+1 range-diffs against it and a reviewer's "what changed" has
  * an answer in the repository.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -29,7 +30,7 @@ import { git } from '../kernel/git.js';
 import type { KernelTree } from '../kernel/tree.js';
 import { coverLetterName, readSeries } from './series.js';
 import { sideInTree } from './range-diff.js';
-import { seriesWorktree } from './worktree.js';
+import { seriesWorktree, worktreePath } from './worktree.js';
 
 export interface CoverLetter {
   /** Subject without the [PATCH 0/N] prefix. */
@@ -141,7 +142,8 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
     warnings.push(`${coverFile} has no changelog for v${o.version} (e.g. a "Changes in v${o.version}:" section): reviewers expect one`);
   }
 
-  const dest = path.join(o.root, 'trees', `${o.source.base.name}${o.source.kind === 'external' ? '-format' : ''}`);
+  // The same worktree `patches status` uses: formatting what status checked costs nothing more.
+  const dest = worktreePath(o.root, o.source, (p) => createHash('sha256').update(p).digest('hex'));
   const applied = await seriesWorktree(o.source, o.seriesDir, dest, { cache: o.root, logFile: path.join(o.root, 'logs', o.source.base.name, 'format-apply.log') });
   if (!applied.ok) throw applied.error;
   const wt = applied.worktree;
