@@ -147,12 +147,16 @@ describe('scenario patterns', () => {
     expect(isScenarioPattern('kmode-*')).toBe(true);
     expect(isScenarioPattern('cpio-lz?')).toBe(true);
     expect(isScenarioPattern('cpio-gzip')).toBe(false);
+    expect(isScenarioPattern('kmode-erofs-[ln]*')).toBe(true);
     expect(isScenarioPattern('./odd*.json')).toBe(false);
   });
   it('select names like a shell glob, sorted', () => {
     expect(matchScenarioNames('kmode-*', names)).toEqual(['kmode-cpio-gzip', 'kmode-erofs-lz4hc', 'kmode-erofs-none']);
     expect(matchScenarioNames('cpio-lz?', names)).toEqual(['cpio-lz4']);
     expect(matchScenarioNames('*.gzip', names)).toEqual([]);
+    expect(matchScenarioNames('kmode-erofs-[ln]*', names)).toEqual(['kmode-erofs-lz4hc', 'kmode-erofs-none']);
+    expect(matchScenarioNames('kmode-[!e]*', names)).toEqual(['kmode-cpio-gzip']);
+    expect(matchScenarioNames('cpio-lz[', names)).toEqual([]);
   });
   it('expand against test-vms/scenarios, keeping plain arguments, and fail on no match', async () => {
     await expect(expandScenarioArgs(['cpio-gz*', './x.json'])).resolves.toEqual(['cpio-gzip', './x.json']);

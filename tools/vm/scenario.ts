@@ -395,14 +395,31 @@ export function parseScenario(json: unknown, file: string): Scenario {
   return scenario;
 }
 
-/** Does a scenario argument name several scenarios (`kmode-*`, `cpio-?z*`)? */
+/** Does a scenario argument name several scenarios (`kmode-*`, `cpio-?z*`, `kmode-erofs-[ln]*`)? */
 export function isScenarioPattern(arg: string): boolean {
-  return /[*?]/.test(arg) && !arg.includes('/') && !arg.endsWith('.json');
+  return /[*?[]/.test(arg) && !arg.includes('/') && !arg.endsWith('.json');
 }
 
-/** The names a shell-style pattern (`*` any run of characters, `?` one) selects, sorted. */
+/** A shell glob as a regex: `*` any run of characters, `?` one, `[ab]`/`[!ab]` a class; the rest literal. */
+function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    const close = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (close > 0) {
+      const body = pattern.slice(i + 1, close);
+      re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
+      i = close;
+    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The names a shell-style pattern selects, sorted. */
 export function matchScenarioNames(pattern: string, names: readonly string[]): string[] {
-  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  const re = globRegExp(pattern);
   return names.filter((n) => re.test(n)).sort();
 }
 
