@@ -24,8 +24,8 @@ const PANELS: Panel[] = [
   { metric: 'memAvailableKb', label: 'MemAvailable at /init (MiB)', scale: 1024 },
 ];
 
-/** Colour-blind-safe palette (Okabe–Ito), then greys. */
-const COLOURS = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#000000', '#777777', '#BBBBBB'];
+/** Colour-blind-safe palette (Okabe–Ito; its yellow last, as it is faint on white), then greys. */
+const COLOURS = ['#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#000000', '#F0E442', '#777777', '#BBBBBB'];
 
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
@@ -61,7 +61,7 @@ export function renderSvg(input: PlotInput): string {
   const panelH = 260;
   const left = 70;
   const gap = 90;
-  const top = 70;
+  const top = 84;
   const legendX = left + 2 * panelW + gap + 20;
   const W = legendX + 160;
   const H = top + panelH + 60;
@@ -97,7 +97,7 @@ export function renderSvg(input: PlotInput): string {
       out.push(`<text x="${r1(X(mib))}" y="${top + panelH + 18}" text-anchor="middle">${mib}</text>`);
     }
     out.push(`<rect x="${x0}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#333"/>`);
-    out.push(`<text x="${x0 + panelW / 2}" y="${top + panelH + 38}" text-anchor="middle">payload in the initrd (MiB, uncompressed)</text>`);
+    out.push(`<text x="${x0 + panelW / 2}" y="${top + panelH + 38}" text-anchor="middle">payload (MiB, uncompressed)</text>`);
     modes.forEach((m, mi) => {
       const colour = COLOURS[mi % COLOURS.length]!;
       const pts = cells

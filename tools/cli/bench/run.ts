@@ -152,6 +152,13 @@ Examples:
         if (opts.publish && !signalled) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
         if (signalled) process.exit(ExitCode.INTERRUPTED);
         process.exitCode = result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
+      } catch (err) {
+        // Interrupted before any boot (while building or packing): nothing measured, no partial image left.
+        if (signalled) {
+          log.error('interrupted before the boots; packed images so far are kept in the cache, no temporary output left');
+          process.exit(ExitCode.INTERRUPTED);
+        }
+        throw err;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
