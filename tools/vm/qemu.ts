@@ -70,6 +70,8 @@ export interface RunningQemu {
 }
 
 const CLASH_ATTEMPTS = 5;
+/** How long to wait for QEMU's first console byte (or its exit) before handing it to the caller anyway. */
+const EARLY_EXIT_WAIT_MS = 20_000;
 
 /**
  * Starts QEMU with the serial console on a pipe. A port clash on the SSH
@@ -82,8 +84,15 @@ export async function startQemu(o: StartOptions): Promise<RunningQemu> {
     const sshPort = o.forwardSsh ? await pickFreePort() : undefined;
     const argv = [QEMU_BINARY, ...buildQemuArgs({ ...o, sshPort, serial: 'stdio' })];
     const vm = spawn(argv, sshPort, o);
-    // A clash is reported before the guest prints anything: wait for the first byte or the exit.
-    const early = await Promise.race([vm.exited.then((e) => ({ e })), vm.firstByte.then(() => undefined)]);
+    // A clash is reported before the guest prints anything: wait for the first byte or the exit,
+    // but not forever: a QEMU that does neither is the caller's to time out (its bound runs from startedAt).
+    let quiet: NodeJS.Timeout | undefined;
+    const early = await Promise.race([
+      vm.exited.then((e) => ({ e })),
+      vm.firstByte.then(() => undefined),
+      new Promise<undefined>((r) => (quiet = setTimeout(() => r(undefined), EARLY_EXIT_WAIT_MS))),
+    ]);
+    clearTimeout(quiet);
     if (early && isHostForwardClash(early.e.stderr) && attempt < CLASH_ATTEMPTS) {
       log.debug(`port ${sshPort} was taken before QEMU bound it; retrying with another`);
       await vm.closeFiles();

@@ -141,12 +141,18 @@ function connectOnce(o: ConnectOptions, readyTimeoutMs: number): Promise<Client>
   });
 }
 
+/** ssh2's words when the server rejected every key we offered. */
+const AUTH_REFUSED = /All configured authentication methods failed/i;
+/** A refusal repeated this often is final (the first may race a half-started sshd). */
+const AUTH_REFUSALS_FINAL = 3;
+
 /**
  * Connects, retrying with backoff: QEMU's user networking accepts the TCP
  * connection before the guest's sshd listens, so early attempts are reset.
  */
 export async function connectSsh(o: ConnectOptions): Promise<SshSession> {
   let lastError: string | undefined;
+  let refusals = 0;
   for (let attempt = 1; ; attempt++) {
     if (o.signal?.aborted) throw new SshConnectError('aborted', attempt - 1, true);
     const remaining = o.deadline - Date.now();
@@ -159,6 +165,15 @@ export async function connectSsh(o: ConnectOptions): Promise<SshSession> {
     } catch (err) {
       if (o.signal?.aborted) throw new SshConnectError('aborted', attempt, true);
       lastError = (err as Error).message;
+      // sshd answered and said no: waiting longer changes nothing (the key is in the image or not).
+      refusals = AUTH_REFUSED.test(lastError) ? refusals + 1 : 0;
+      if (refusals >= AUTH_REFUSALS_FINAL) {
+        throw new SshConnectError(
+          `the guest's sshd refused the key ${refusals} times (${lastError}): was the initrd packed with the workspace key (iofs initrd pack --authorized-key)?`,
+          attempt,
+          false,
+        );
+      }
     }
     const wait = Math.min(backoffMs(attempt), Math.max(0, o.deadline - Date.now()));
     await new Promise<void>((resolve) => {
