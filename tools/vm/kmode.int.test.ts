@@ -77,7 +77,9 @@ afterAll(async () => {
 
 describe('kernel mode (issue 4)', () => {
   it('runs every kmode scenario, and each does what it expects', () => {
-    expect(kmode).toEqual(expect.arrayContaining(['kmode-erofs-none', 'kmode-erofs-lz4hc', 'kmode-cpio-gzip', 'kmode-erofs-off', 'kmode-corrupt-truncated']));
+    expect(kmode).toEqual(expect.arrayContaining([
+      'kmode-erofs-none', 'kmode-erofs-lz4hc', 'kmode-erofs-file', 'kmode-cpio-gzip', 'kmode-erofs-off', 'kmode-erofs-no-init', 'kmode-erofs-bad-params', 'kmode-corrupt-truncated',
+    ]));
     for (const name of kmode) expect(result(name).outcome, `${name}: ${why(result(name))}`).toBe('PASS');
   });
 
@@ -94,6 +96,14 @@ describe('kernel mode (issue 4)', () => {
       expect(r.timings.kernelUnpackS).toBeUndefined();
       expect(await consoleOf(r)).toMatch(new RegExp(`initrd_erofs: mounted ${r.initrd?.bytes}-byte image \\(compression ${compression}, backend bdev\\) as / in \\d+ us`));
     }
+  });
+
+  it('boots the EROFS guest from a ramfs copy with the file backend', async () => {
+    const r = result('kmode-erofs-file');
+    expect(r.timings.kernelRunInitS).toBeGreaterThan(0);
+    const text = await consoleOf(r);
+    expect(text).toMatch(new RegExp(`initrd_erofs: copied ${r.initrd?.bytes}-byte image into a ramfs file in \\d+ us`));
+    expect(text).toMatch(new RegExp(`initrd_erofs: mounted ${r.initrd?.bytes}-byte image \\(compression lz4, backend file\\)`));
   });
 
   it('boots the cpio guest on the same kernel as before: unpacked, no initrd_erofs line', async () => {
