@@ -31,7 +31,7 @@ export function reportModes(matrix: BenchMatrix): ReportMode[] {
 /** The run's facts, one line each, for the table's header. */
 export function runFacts(meta: BenchMeta): Array<[string, string]> {
   const kernels = Object.values(meta.kernels).map((k) => {
-    const what = k.spec === 'given' ? `given bzImage ${k.bzImage}` : `${k.spec.base} + ${k.spec.fragments.join(', ')}${k.spec.patches ? ', series applied' : ', pristine'}`;
+    const what = k.spec === 'given' ? `given bzImage ${path.relative(repoRoot, k.bzImage)}` : `${k.spec.base} + ${k.spec.fragments.join(', ')}${k.spec.patches ? ', series applied' : ', pristine'}`;
     const state = k.seriesState && k.seriesState !== 'applied' ? `; tree ${k.seriesState}` : '';
     const dirty = k.treeDirty ? '; tree DIRTY (uncommitted changes were built)' : '';
     return `${k.release ?? 'unknown release'} (${what}${k.seriesHash ? `; series hash ${k.seriesHash.slice(0, 12)}` : ''}${state}${dirty})`;

@@ -206,8 +206,12 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
     const key = o.kernelOverride !== undefined ? 'given' : kernelKey(cell.kernel);
     if (bzImages.has(key)) continue;
     if (o.kernelOverride !== undefined) {
-      bzImages.set(key, path.resolve(o.kernelOverride));
-      meta.kernels[key] = await kernelRecord('given', path.resolve(o.kernelOverride));
+      const bzImage = path.resolve(o.kernelOverride);
+      bzImages.set(key, bzImage);
+      // A bzImage from `iofs kernel build` (or a copy of its build directory) says which series it carries.
+      const metadata = path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json');
+      const hasMetadata = await fs.access(metadata).then(() => true, () => false);
+      meta.kernels[key] = await kernelRecord('given', bzImage, hasMetadata ? metadata : undefined);
       continue;
     }
     log.step(`bench: kernel ${key}`);
