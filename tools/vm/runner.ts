@@ -177,15 +177,15 @@ function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 /** Packs (with the workspace key) or stats a given image; `what` names it in messages. */
-async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, scenarioFile: string, signal?: AbortSignal): Promise<ImageRecord> {
+async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, s: { name: string; file: string }, signal?: AbortSignal): Promise<ImageRecord> {
   if (image.kind === 'pack') {
     const pack = image.pack;
-    log.step(`${path.basename(scenarioFile, '.json')}: packing ${pack.format} ${what} (${pack.compress ?? 'default compression'})`);
+    log.step(`${s.name}: packing ${pack.format} ${what} (${pack.compress ?? 'default compression'})`);
     const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [publicKey], signal }), signal);
     return { ...packed, path: packed.output };
   }
   const st = await fs.stat(image.image).catch(() => undefined);
-  if (!st?.isFile()) throw new IofsError(`${path.basename(scenarioFile)}: ${what} image ${image.image}: no such file`);
+  if (!st?.isFile()) throw new IofsError(`${path.basename(s.file)}: ${what} image ${image.image}: no such file`);
   return { path: image.image, output: image.image, format: 'image', compress: 'as given', bytes: st.size, sha256: await sha256File(image.image) };
 }
 
@@ -273,7 +273,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     // 2. Initrd, packed with the workspace key authorized (or a given image, as is).
     const key = await ensureSshKey();
     const tPack = Date.now();
-    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s.file, opts.signal);
+    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, opts.signal);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
       const { edits, editedOutput } = plan.initrd.edits;
@@ -292,7 +292,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       };
     }
     result.initrd = initrd;
-    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s.file, opts.signal);
+    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s, opts.signal);
     if (plan.initrd.kind === 'pack' || plan.disk?.kind === 'pack') result.timings.packS = secondsSince(tPack);
     vars = {
       scalars: {
