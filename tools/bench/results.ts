@@ -39,7 +39,7 @@ export function runFacts(meta: BenchMeta): Array<[string, string]> {
   const m = meta.machine;
   const facts: Array<[string, string]> = [
     ['run', `${meta.startedAt}${meta.wallS !== undefined ? `, ${(meta.wallS / 60).toFixed(1)} min wall (packing ${((meta.packS ?? 0) / 60).toFixed(1)} min)` : ''}${meta.interrupted ? ', INTERRUPTED (partial)' : ''}`],
-    ['command', `\`${meta.command ?? 'iofs bench'}\``],
+    ['command', meta.parallelRuns ? `${meta.parallelRuns} runs side by side, merged with \`iofs bench --from\`: ${meta.command?.split(' & ').map((c) => `\`${c}\``).join(', ')}` : `\`${meta.command ?? 'iofs bench'}\``],
     ['machine', `${m.cpuModel}, ${m.cpus} CPUs, ${m.memGiB} GiB, ${m.os}; load average ${m.loadAverageAtStart.join(' ')} at start${m.loadAverageAtEnd ? `, ${m.loadAverageAtEnd.join(' ')} at end` : ''}`],
     ['QEMU', `${meta.qemu}; accel ${meta.accel.join(', ') || 'none (no boot ran)'}; -smp 1 -m ${meta.memoryMiB}`],
     ['guest clock', meta.clock],

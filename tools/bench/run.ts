@@ -59,6 +59,8 @@ export interface BenchMeta {
   /** Of which packing images. */
   packS?: number;
   interrupted?: boolean;
+  /** Several runs side by side, merged (iofs bench --from a,b): how many. */
+  parallelRuns?: number;
   machine: { hostname: string; cpuModel: string; cpus: number; memGiB: number; os: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
   qemu: string;
   /** The acceleration every boot used ("tcg (why)"), or a list when boots differ. */

@@ -5,8 +5,8 @@ import { ExitCode, InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { loadManifest } from '../../initrd/index.js';
 import {
-  defaultMatrixPath, defaultOutDir, loadMatrix, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
-  type BenchMeta, type BootRecord, type IcountShift, type Selection, type SizeSpec,
+  defaultMatrixPath, defaultOutDir, loadMatrix, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
+  type BenchMeta, type BootRecord, type RawRun, type IcountShift, type Selection, type SizeSpec,
 } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
 import { parseAccel, parsePositiveInt } from '../vm/options.js';
@@ -62,7 +62,7 @@ export function registerBenchRun(program: Command): Command {
     .option('-k, --kernel <bzImage>', 'boot this kernel in every mode instead of building the matrix\'s')
     .option('--out <dir>', 'results directory (default: <cache>/bench/<UTC stamp>/)')
     .option('--publish', 'also copy the results to test-vms/bench/results/ (what the README shows)')
-    .option('--from <dir>', 'do not boot: re-render table, plot and summary from <dir>/raw.json (with --publish: publish them)')
+    .option('--from <dir,…>', 'do not boot: re-render table, plot and summary from <dir>/raw.json; several runs (same kernel and clock, e.g. side by side) are merged into --out')
     .option('--dry-run', 'print the plan (cells, images, boots) and exit')
     .addHelpText(
       'after',
@@ -101,12 +101,21 @@ Examples:
     )
     .action(async (opts: BenchCliOptions) => {
       const matrix = await loadMatrix(path.resolve(opts.matrix));
+      if (opts.from?.includes(',') && !opts.out) throw new InputError('--from with several runs needs --out DIR for the merged results');
       const outDir = path.resolve(opts.out ?? opts.from ?? defaultOutDir());
       if (opts.from) {
-        const raw = JSON.parse(await fs.readFile(path.join(outDir, 'raw.json'), 'utf8').catch(() => {
-          throw new InputError(`--from ${opts.from}: no raw.json there`);
-        })) as { meta: BenchMeta; boots: BootRecord[] };
-        const { markdown } = await writeResults(matrix, { meta: raw.meta, records: raw.boots, cells: summarize(raw.boots) }, outDir);
+        const runs: RawRun[] = [];
+        for (const dir of opts.from.split(',').map((d) => path.resolve(d.trim()))) {
+          const text = await fs.readFile(path.join(dir, 'raw.json'), 'utf8').catch(() => {
+            throw new InputError(`--from ${dir}: no raw.json there`);
+          });
+          const raw = JSON.parse(text) as { meta: BenchMeta; boots: BootRecord[] };
+          runs.push({ dir: opts.out ? path.relative(outDir, dir) || '.' : '.', meta: raw.meta, boots: raw.boots });
+        }
+        const merged = mergeRuns(runs);
+        if (runs.length > 1) await fs.mkdir(outDir, { recursive: true });
+        if (runs.length > 1) await fs.writeFile(path.join(outDir, 'raw.json'), `${JSON.stringify({ meta: merged.meta, boots: merged.boots }, null, 2)}\n`);
+        const { markdown } = await writeResults(matrix, { meta: merged.meta, records: merged.boots, cells: summarize(merged.boots) }, outDir);
         process.stdout.write(markdown);
         if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
         return;
