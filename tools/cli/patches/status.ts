@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode } from '../../common/errors.js';
 import { log } from '../../common/log.js';
@@ -38,7 +39,7 @@ export function registerPatchesStatus(group: Command): void {
     .option('--tree <path>', 'take the base from your own kernel git checkout (one --base); a worktree of it is used, your checkout is not touched')
     .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>)')
     .option('--scenario <name...>', 'scenarios to run on each base (default: every test-vms scenario with kernel.patches true)', collect)
-    .option('-j, --jobs <n>', 'cells to run at once (kernel builds still run one at a time)', positiveInt, 1)
+    .option('-j, --jobs <n>', 'cells to run at once, at most the CPU count (kernel builds still run one at a time)', positiveInt, 1)
     .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, accelMode, 'auto' as AccelMode)
     .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already has a verdict')
     .option('--json', 'print the report as JSON instead of the table')
@@ -72,6 +73,12 @@ Examples:
     )
     .action(async (opts: StatusOpts) => {
       const bases = opts.base ?? [...(await loadBases()).keys()];
+      const cores = os.availableParallelism();
+      if (opts.jobs > cores) {
+        // Each boot is a single-threaded TCG QEMU and make uses every core: more jobs than cores only thrash.
+        log.warn(`--jobs ${opts.jobs} is more than the ${cores} cores here: using ${cores}`);
+        opts.jobs = cores;
+      }
       let scenarios: Scenario[];
       if (opts.scenario) {
         scenarios = [];
