@@ -3,7 +3,9 @@
  * --cached, range-diff) on small synthetic repositories standing for two
  * bases.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { kernelPatchesDir } from '../common/paths.js';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -41,6 +43,17 @@ describe('parseCoverLetter', () => {
       from: 'Ada Dev <ada@example.org>',
       body: 'Prose.\n\nChanges in v2:\n- fixed (3): a thing',
     });
+  });
+
+  it('reads the real cover letters in kernel-patches/', async () => {
+    for (const base of await readdir(kernelPatchesDir)) {
+      const file = path.join(kernelPatchesDir, base, '0000-cover-letter.patch');
+      if (!existsSync(file)) continue;
+      const c = parseCoverLetter(await readFile(file, 'utf8'), file);
+      expect(c.subject).toMatch(/^\S/);
+      expect(c.subject).not.toMatch(/^\[/);
+      expect(c.body).not.toMatch(/^base-commit:|^ \S.*\| +\d+ [+-]+$/m); // git's diffstat and trailer are gone
+    }
   });
 
   it('refuses placeholders and a missing subject, naming the file', () => {
