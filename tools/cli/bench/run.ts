@@ -24,6 +24,7 @@ interface BenchCliOptions {
   publish?: boolean;
   from?: string;
   dryRun?: boolean;
+  bootTimeout?: number;
 }
 
 function parseList(value: string): string[] {
@@ -56,6 +57,7 @@ export function registerBenchRun(program: Command): Command {
     .option('--modes <a,b>', 'only these modes (names in the matrix)', parseList)
     .option('--sizes <0,64M>', 'payload sizes instead of the matrix\'s (binary units)', parseSizes)
     .option('--boots <n>', 'boots per cell (default: the matrix\'s)', parsePositiveInt)
+    .option('--boot-timeout <s>', 'seconds from QEMU start to SSH (default: the matrix\'s); a loaded host needs more for the large cpio cells', parsePositiveInt)
     .option('--no-read', 'leave out the read case (/init reads one payload file)')
     .option('--icount <shift>', 'guest clock: QEMU -icount shift=N (0-10: deterministic, 2^N ns per instruction), auto, or off (host wall clock); default: the matrix\'s', parseIcount)
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
@@ -100,7 +102,8 @@ Examples:
   iofs bench --from .cache/bench/20261126T021500Z --publish`,
     )
     .action(async (opts: BenchCliOptions) => {
-      const matrix = await loadMatrix(path.resolve(opts.matrix));
+      const loaded = await loadMatrix(path.resolve(opts.matrix));
+      const matrix = opts.bootTimeout ? { ...loaded, bootTimeoutS: opts.bootTimeout } : loaded;
       if (opts.from?.includes(',') && !opts.out) throw new InputError('--from with several runs needs --out DIR for the merged results');
       const outDir = path.resolve(opts.out ?? opts.from ?? defaultOutDir());
       if (opts.from) {
