@@ -41,7 +41,7 @@ export function registerPatchesStatus(group: Command): void {
     .option('--scenario <name...>', 'scenarios to run on each base (default: every test-vms scenario with kernel.patches true)', collect)
     .option('-j, --jobs <n>', 'cells to run at once, at most the CPU count (kernel builds still run one at a time)', positiveInt, 1)
     .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, accelMode, 'auto' as AccelMode)
-    .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already has a verdict')
+    .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already passed')
     .option('--json', 'print the report as JSON instead of the table')
     .option('--cache <dir>', 'cache root (default: $IOFS_CACHE or <repo>/.cache)')
     .addHelpText(
@@ -56,9 +56,9 @@ unless its inputs are byte-identical):
               scenarios use (incremental build directories under <cache>/status/builds/).
   checkpatch  the tree's scripts/checkpatch.pl --strict on every patch.
   scenarios   every scenario whose kernel uses the series (kernel.patches: true), booted
-              with this base's build. A verdict (PASS/FAIL/PANIC) is reused when the
-              bzImage, the packed initrd, the scenario file and the host files its checks
-              read are identical; BOOT-TIMEOUT and INFRA are always retried.
+              with this base's build. A PASS is reused when the bzImage, the packed
+              initrd, the scenario file and the host files its checks read are identical;
+              anything else is run again.
 A cell whose prerequisite failed is "skip". Each cell line ends with its log (a file,
 or the run directory). stdout: the patchset hash of each base's series (KernelCI KCIDB
 patchset_hash: sha256 over the ordered patches' sha256 sums), the matrix, one line per cell.
