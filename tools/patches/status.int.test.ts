@@ -1,0 +1,56 @@
+/**
+ * `iofs patches status` on every base in kernel-patches/bases.json, for
+ * real: the series applies, builds, passes checkpatch and every scenario
+ * that uses it, on each base; then a second run redoes nothing whose inputs
+ * did not change. Cost: per base one worktree checkout, one ccache-backed
+ * build (all series scenarios share the config) and one boot per scenario;
+ * the second run costs a no-op make per base.
+ */
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../common/paths.js';
+import { loadBases } from '../kernel/index.js';
+import type { StatusReport } from './index.js';
+
+const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
+
+async function status(): Promise<{ exitCode: number; report: StatusReport; all: string }> {
+  const r = await execa('node', [iofs, 'patches', 'status', '--jobs', '2', '--accel', 'tcg', '--json'], { reject: false, all: true, env: { CI: '1' } });
+  const json = String(r.stdout);
+  let report: StatusReport;
+  try {
+    report = JSON.parse(json) as StatusReport;
+  } catch {
+    throw new Error(`no JSON report (exit ${r.exitCode}):\n${String(r.all).slice(-4000)}`);
+  }
+  return { exitCode: r.exitCode ?? -1, report, all: String(r.all) };
+}
+
+describe('patches status', () => {
+  it('is green on every base, and the second run reuses what did not change', async () => {
+    const bases = [...(await loadBases()).keys()];
+    const first = await status();
+    const red = first.report.cells.filter((c) => c.state !== 'ok').map((c) => `${c.id}: ${c.state} ${c.summary} (${c.log ?? ''})`);
+    expect(red, first.all.slice(-3000)).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    expect(first.report.series.map((s) => s.base)).toEqual(bases);
+    for (const s of first.report.series) expect(s.seriesHash).toMatch(/^[0-9a-f]{64}$/);
+    for (const base of bases) {
+      for (const kind of ['apply', 'build', 'checkpatch', 'scenario']) {
+        expect(first.report.cells.some((c) => c.base === base && c.kind === kind), `${base} has a ${kind} cell`).toBe(true);
+      }
+    }
+
+    const t0 = Date.now();
+    const second = await status();
+    expect(second.exitCode).toBe(0);
+    const byId = new Map(second.report.cells.map((c) => [c.id, c]));
+    for (const base of bases) expect(byId.get(`${base}/apply`)?.reused).toBe(true);
+    const scenarios = second.report.cells.filter((c) => c.kind === 'scenario');
+    expect(scenarios.every((c) => c.reused), scenarios.map((c) => `${c.id} ${c.reused ? 'reused' : 'RAN'}`).join('\n')).toBe(true);
+    // Same run directories as the first time: nothing booted again.
+    for (const c of scenarios) expect(c.log).toBe(first.report.cells.find((f) => f.id === c.id)?.log);
+    expect((Date.now() - t0) / 1000).toBeLessThan(15 * 60);
+  });
+});
