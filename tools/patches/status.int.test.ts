@@ -16,7 +16,7 @@ import type { StatusReport } from './index.js';
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 
 async function status(): Promise<{ exitCode: number; report: StatusReport; all: string }> {
-  const r = await execa('node', [iofs, 'patches', 'status', '--jobs', '2', '--accel', 'tcg', '--json'], { reject: false, all: true, env: { CI: '1' } });
+  const r = await execa('node', [iofs, 'patches', 'status', '--jobs', '1', '--accel', 'tcg', '--json'], { reject: false, all: true, env: { CI: '1' } });
   const json = String(r.stdout);
   let report: StatusReport;
   try {
