@@ -44,7 +44,7 @@ export function runFacts(meta: BenchMeta): Array<[string, string]> {
     ['QEMU', `${meta.qemu}; accel ${meta.accel.join(', ') || 'none (no boot ran)'}; -smp 1 -m ${meta.memoryMiB}`],
     ['guest clock', meta.clock],
     ['kernel', kernels.join('; ') || '–'],
-    ['boots', `${meta.bootsPerCell} per cell, round-robin over the cells; only boots that passed the mode's checks are aggregated`],
+    ['boots', `${meta.parallelRuns ? 'up to ' : ''}${meta.bootsPerCell} per cell, round-robin over the cells; only boots that passed the mode's checks are aggregated`],
   ];
   return facts;
 }
@@ -62,8 +62,9 @@ export function reportInput(matrix: BenchMatrix, result: BenchResult): ReportInp
 export const NOTES = `
 Notes:
 - Time to /init is the guest's /proc/uptime when the real /init prints its first marker (for two-stage: after the first stage has switched root). MemAvailable is read at the same moment.
-- Under TCG every guest instruction is emulated: relative codec speeds differ from real hardware (here zstd unpacks slower than gzip). Compare the shapes (how each mode grows with size), not the codecs.
-- Kernel mode keeps the EROFS image reserved for the life of the system: MemTotal is lower by the image size, and MemAvailable includes that cost. A cpio initrd is freed after unpacking, but every unpacked byte stays in rootfs (unreclaimable shmem).
+- Under -icount, guest time counts guest instructions (2^shift ns each), whatever the host load: CPU-bound paths (unpacking, kernel mode) repeat to the millisecond. Waits for the virtual disk do not: with sleep=off an idle vCPU jumps to its next timer, so the two-stage row (which reads /dev/vda) varies from boot to boot; its minimum is the best estimate.
+- Instruction counts weigh work differently from TCG's wall clock and from real hardware: copying is cheap in instructions, decompression expensive. Under TCG's wall clock zstd unpacks slower than gzip; counted in instructions it is faster, as on real hardware. Compare the shapes (how each mode grows with size), not codecs or absolute times across clocks.
+- kernel-bdev keeps the EROFS image reserved for the life of the system: MemTotal is lower by the image size, and MemAvailable includes that cost. kernel-file copies the image into a ramfs file (time grows with the image) and frees the initrd. A cpio initrd is freed after unpacking, but every unpacked byte stays in rootfs (unreclaimable shmem).
 `;
 
 export async function writeResults(matrix: BenchMatrix, result: BenchResult, outDir: string): Promise<{ markdown: string }> {
