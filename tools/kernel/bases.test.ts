@@ -29,6 +29,14 @@ describe('parseBases', () => {
     expect(() => parseBases([])).toThrow(/expected a JSON object/);
   });
 
+  it('reads the scenarios a base cannot run, each with its reason', () => {
+    const na = { 'kmode-erofs-file': '6.1 has no file-backed EROFS mounts' };
+    expect(parseBases({ bases: { '6.1': { ...good, notApplicable: na } } }).get('6.1')?.notApplicable).toEqual(na);
+    expect(parseBases({ bases: { '6.12': good } }).get('6.12')?.notApplicable).toEqual({});
+    expect(() => parseBases({ bases: { '6.1': { ...good, notApplicable: { x: '' } } } })).toThrow(/bases\.6\.1\.notApplicable\.x: give the reason/);
+    expect(() => parseBases({ bases: { '6.1': { ...good, notApplicable: ['x'] } } })).toThrow(/notApplicable: expected an object/);
+  });
+
   it('validates the real kernel-patches/bases.json', async () => {
     const bases = await loadBases();
     expect(bases.get('6.12')?.version).toMatch(/^6\.12\./);

@@ -20,6 +20,12 @@ export interface KernelBase {
   topDir: string;
   /** Directory of the series for this base, relative to kernel-patches/. */
   patches: string;
+  /**
+   * Scenarios that cannot apply to this base, each with the reason (e.g. a
+   * backend the base's kernel cannot offer). `patches status` lists them as
+   * n/a instead of running them. Empty when the base can do everything.
+   */
+  notApplicable?: Record<string, string>;
 }
 
 export const defaultBasesFile = path.join(kernelPatchesDir, 'bases.json');
@@ -61,8 +67,14 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
         fail(`bases.${name}.${f}: missing or not a non-empty string`);
       }
     }
-    const unknown = Object.keys(e).filter((k) => !(fields as readonly string[]).includes(k) && !k.startsWith('$'));
-    if (unknown.length > 0) fail(`bases.${name}: unknown field(s) ${unknown.join(', ')} (valid: ${fields.join(', ')})`);
+    const known = [...fields, 'notApplicable'];
+    const unknown = Object.keys(e).filter((k) => !known.includes(k) && !k.startsWith('$'));
+    if (unknown.length > 0) fail(`bases.${name}: unknown field(s) ${unknown.join(', ')} (valid: ${known.join(', ')})`);
+    const na = e.notApplicable ?? {};
+    if (typeof na !== 'object' || na === null || Array.isArray(na)) fail(`bases.${name}.notApplicable: expected an object {"<scenario>": "<why>"}`);
+    for (const [scenario, why] of Object.entries(na as Record<string, unknown>)) {
+      if (typeof why !== 'string' || why.trim() === '') fail(`bases.${name}.notApplicable.${scenario}: give the reason as a non-empty string`);
+    }
     const base: KernelBase = {
       name,
       version: e.version as string,
@@ -70,6 +82,7 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
       tarball: e.tarball as string,
       topDir: e.topDir as string,
       patches: e.patches as string,
+      notApplicable: { ...(na as Record<string, string>) },
     };
     if (!/^\d+\.\d+(\.\d+)?/.test(base.version)) fail(`bases.${name}.version: ${JSON.stringify(base.version)} is not a kernel version like 6.12.117`);
     if (!path.isAbsolute(base.tarball)) fail(`bases.${name}.tarball: must be an absolute path, got ${base.tarball}`);

@@ -65,6 +65,23 @@ describe('planStatus', () => {
     expect(s3.kernel.base).toBe('6.12'); // the input is not mutated
   });
 
+  it('marks the scenarios a base declares not applicable, which never run and are not red', async () => {
+    const plan = planStatus(['6.12', '6.1'], [scenario('file', ['guest']), scenario('bdev', ['guest'])], ['guest'], {
+      '6.1': { file: 'no file-backed EROFS mounts in 6.1' },
+    });
+    expect(plan.filter((c) => c.notApplicable).map((c) => c.id)).toEqual(['6.1/scenario/file']);
+    const results = await runCells(plan, 1, async (c) => {
+      if (c.notApplicable) throw new Error('ran a cell that is not applicable');
+      return { name: c.id, state: 'ok', summary: 'fine' };
+    });
+    const na = results.find((r) => r.id === '6.1/scenario/file');
+    expect(na).toMatchObject({ state: 'na', summary: 'not applicable on 6.1: no file-backed EROFS mounts in 6.1' });
+    expect(verdict(['6.12', '6.1'], results)).toEqual({ green: true, exitCode: 0 });
+    expect(columnSummary(results.filter((r) => r.base === '6.1' && r.kind === 'scenario'))).toBe('ok');
+    expect(columnSummary([na as CellResult])).toBe('n/a');
+    expect(renderStatus({ series: [], cells: results, green: true })).toMatch(/^6\.1 scenario file +n\/a +not applicable on 6\.1: no file-backed EROFS mounts in 6\.1$/m);
+  });
+
   it('counts only the scenarios whose kernel uses the series', () => {
     expect(seriesScenarios([scenario('a', ['guest'], false), scenario('b', ['guest'], true)]).map((s) => s.name)).toEqual(['b']);
   });

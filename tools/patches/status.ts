@@ -13,7 +13,9 @@
  *               (kernel.patches: true), run against this base's build: those
  *               scenarios were written to exercise the series, and the series
  *               must pass them on every base it is maintained on. Scenarios that
- *               test the pristine kernel say nothing about the series.
+ *               test the pristine kernel say nothing about the series. A base
+ *               declares what it cannot run, with the reason, in bases.json
+ *               ("notApplicable"): shown as n/a, not run, not red.
  *
  * Reuse: the worktree is re-applied only when the base or the series changed
  * (worktree.ts); builds are incremental in fixed build directories; a
@@ -51,8 +53,12 @@ import { seriesWorktree, worktreePath, type SeriesWorktree } from './worktree.js
 export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];
 
 export type CellKind = 'apply' | 'build' | 'checkpatch' | 'scenario';
-/** ok: green; fail: the series is at fault; infra: could not be found out; skipped: an earlier cell failed. */
-export type CellState = 'ok' | 'fail' | 'infra' | 'skipped';
+/**
+ * ok: green; fail: the series is at fault; infra: could not be found out;
+ * skipped: an earlier cell failed; na: the base declares the scenario not
+ * applicable (bases.json notApplicable, with the reason).
+ */
+export type CellState = 'ok' | 'fail' | 'infra' | 'skipped' | 'na';
 
 export interface CellPlan {
   /** Unique: "6.12/apply", "6.12/build/guest+erofs", "6.12/scenario/erofs-lz4". */
@@ -65,6 +71,8 @@ export interface CellPlan {
   fragments?: string[];
   /** scenario: the scenario, re-targeted at this base. */
   scenario?: Scenario;
+  /** scenario: why this base cannot run it (not run, not red). */
+  notApplicable?: string;
 }
 
 export interface CellResult {
@@ -108,7 +116,12 @@ export function seriesScenarios(all: Scenario[]): Scenario[] {
 const fragKey = (f: string[]): string => f.join('+');
 
 /** The cells for these bases and scenarios, with their dependencies. Pure. */
-export function planStatus(bases: string[], scenarios: Scenario[], buildFragments: string[] = STATUS_FRAGMENTS): CellPlan[] {
+export function planStatus(
+  bases: string[],
+  scenarios: Scenario[],
+  buildFragments: string[] = STATUS_FRAGMENTS,
+  notApplicable: Record<string, Record<string, string>> = {},
+): CellPlan[] {
   const cells: CellPlan[] = [];
   for (const base of bases) {
     const apply = `${base}/apply`;
@@ -126,6 +139,7 @@ export function planStatus(bases: string[], scenarios: Scenario[], buildFragment
         deps: [`${base}/build/${fragKey(s.kernel.fragments)}`],
         fragments: s.kernel.fragments,
         scenario: retargeted,
+        ...(notApplicable[base]?.[s.name] ? { notApplicable: notApplicable[base]?.[s.name] } : {}),
       });
     }
   }
@@ -154,7 +168,7 @@ export async function runCells(
         for (const id of [...waiting]) {
           const cell = byId.get(id) as CellPlan;
           const failedDep = cell.deps.find((d) => results.has(d) && results.get(d)?.state !== 'ok');
-          if (failedDep) {
+          if (failedDep && cell.notApplicable === undefined) {
             waiting.delete(id);
             changed = true;
             results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, seconds: 0 });
@@ -163,6 +177,11 @@ export async function runCells(
       }
       for (const id of [...waiting]) {
         const cell = byId.get(id) as CellPlan;
+        if (cell.notApplicable !== undefined) {
+          waiting.delete(id);
+          results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, seconds: 0 });
+          continue;
+        }
         if (running >= jobs || !cell.deps.every((d) => results.has(d))) continue;
         waiting.delete(id);
         running++;
@@ -200,11 +219,13 @@ const COLUMNS: { kind: CellKind; title: string }[] = [
   { kind: 'scenario', title: 'scenarios' },
 ];
 
-const STATE_WORD: Record<CellState, string> = { ok: 'ok', fail: 'FAIL', infra: 'INFRA', skipped: 'skip' };
+const STATE_WORD: Record<CellState, string> = { ok: 'ok', fail: 'FAIL', infra: 'INFRA', skipped: 'skip', na: 'n/a' };
 
 /** A column's word for a base: the worst of its cells, with n/m for several. Pure. */
-export function columnSummary(cells: CellResult[]): string {
-  if (cells.length === 0) return 'none';
+export function columnSummary(all: CellResult[]): string {
+  if (all.length === 0) return 'none';
+  const cells = all.filter((c) => c.state !== 'na');
+  if (cells.length === 0) return 'n/a';
   const order: CellState[] = ['fail', 'infra', 'skipped', 'ok'];
   const worst = order.find((s) => cells.some((c) => c.state === s)) as CellState;
   const ok = cells.filter((c) => c.state === 'ok').length;
@@ -214,8 +235,8 @@ export function columnSummary(cells: CellResult[]): string {
 /** Green: every base has every column, and every cell is ok. Pure. */
 export function verdict(bases: string[], cells: CellResult[]): { green: boolean; exitCode: number } {
   const missing = bases.some((b) => COLUMNS.some((col) => !cells.some((c) => c.base === b && c.kind === col.kind)));
-  if (!missing && cells.every((c) => c.state === 'ok')) return { green: true, exitCode: ExitCode.OK };
-  const onlyInfra = !missing && cells.every((c) => c.state === 'ok' || c.state === 'infra');
+  if (!missing && cells.every((c) => c.state === 'ok' || c.state === 'na')) return { green: true, exitCode: ExitCode.OK };
+  const onlyInfra = !missing && cells.every((c) => c.state === 'ok' || c.state === 'na' || c.state === 'infra');
   return { green: false, exitCode: onlyInfra ? ExitCode.INFRA : ExitCode.FAIL };
 }
 
@@ -299,7 +320,12 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
     const s = await readSeries(dir);
     series.push({ base: b.name, seriesDir: dir, patches: s.names, seriesHash: await seriesHash(s.files) });
   }
-  const plan = planStatus(bases.map((b) => b.name), o.scenarios);
+  const notApplicable = Object.fromEntries(bases.map((b) => [b.name, b.notApplicable ?? {}]));
+  for (const b of bases) {
+    const unknown = Object.keys(b.notApplicable ?? {}).filter((n) => !o.scenarios.some((s) => s.name === n));
+    if (unknown.length) log.debug(`bases.json ${b.name}.notApplicable names scenarios not in this run: ${unknown.join(', ')}`);
+  }
+  const plan = planStatus(bases.map((b) => b.name), o.scenarios, STATUS_FRAGMENTS, notApplicable);
   const worktrees = new Map<string, SeriesWorktree>();
   const builds = new Map<string, BuildResult>();
   const logDir = (base: string): string => path.join(root, 'logs', base);

@@ -58,7 +58,9 @@ unless its inputs are byte-identical):
   scenarios   every scenario whose kernel uses the series (kernel.patches: true), booted
               with this base's build. A PASS is reused when the bzImage, the packed
               initrd, the scenario file and the host files its checks read are identical;
-              anything else is run again.
+              anything else is run again. A scenario a base cannot run at all is listed
+              in kernel-patches/bases.json under that base's "notApplicable" with the
+              reason: it shows as n/a, neither run nor red.
 A cell whose prerequisite failed is "skip". Each cell line ends with its log (a file,
 or the run directory). stdout: the patchset hash of each base's series (KernelCI KCIDB
 patchset_hash: sha256 over the ordered patches' sha256 sums), the matrix, one line per cell.
