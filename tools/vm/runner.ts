@@ -17,6 +17,7 @@ import { applyImageEdits, describeImageEdit, packInitrd, type PackResult } from 
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { judgeBoot, judgeCheck, type Variables } from './checks.js';
+import { recoverExitStatus, withExitStatusTrailer } from './exit-status.js';
 import { parseConsoleFacts, type PanicReport } from './console.js';
 import { Guest } from './guest.js';
 import type { Outcome } from './outcome.js';
@@ -366,7 +367,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       const tCheck = Date.now();
       let record: CheckRecord;
       try {
-        const r = await session.exec(check.run, check.timeoutS * 1000);
+        const r = recoverExitStatus(await session.exec(withExitStatusTrailer(check.run), check.timeoutS * 1000));
         await Promise.all([writeFileAtomic(`${base}.stdout`, r.stdout), writeFileAtomic(`${base}.stderr`, r.stderr)]);
         const verdict = r.timedOut
           ? { ok: false, reason: `timed out after ${check.timeoutS}s` }
