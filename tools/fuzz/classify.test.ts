@@ -102,6 +102,11 @@ describe('fuzz boot classification', () => {
     expect(classifyBoot({ lines: hung, timedOut: false, exitCode: 0 })).toMatchObject({ class: 'hang', kind: 'hung-task', owner: 'erofs' });
   });
 
+  it('a TCG timer flake long before the initrd is not blamed on the image', () => {
+    const lines = k("Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report.");
+    expect(classifyBoot({ lines, timedOut: false, exitCode: 0 })).toMatchObject({ class: 'clean-failure', kind: 'emulation flake (not the image)' });
+  });
+
   it('QEMU ending with no words at all is a crash (a triple fault reset)', () => {
     expect(classifyBoot({ lines: k('Run /init as init process'), timedOut: false, exitCode: 0 })).toMatchObject({ class: 'crash', kind: 'reset without a message' });
   });

@@ -22,7 +22,7 @@ import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.
 import { buildKernel } from '../kernel/index.js';
 import { createRunDir, inspectKernel, qemuVersion, resolveAccel, type AccelDecision, type AccelMode } from '../vm/index.js';
 import { fuzzBoot } from './boot.js';
-import { classifyBoot, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
+import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
 import { parseErofsLayout } from './layout.js';
 import { FUZZ_REGIONS, planFuzz, type FuzzCase, type FuzzRegion } from './plan.js';
 
@@ -65,7 +65,7 @@ export interface CaseResult {
   /** describeImageEdit of each edit. */
   described: string[];
   verdict: Verdict;
-  /** A timeout that was run again alone with twice the bound: what the second run said. */
+  /** A timeout or emulation flake that was run again alone with twice the bound: what the second run said. */
   retriedAfterTimeout?: boolean;
   wallS: number;
   imageBytes: number;
@@ -192,11 +192,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     },
     o.signal,
   );
-  // A timeout under load may be slowness: run each again alone, with twice the bound.
-  for (const r of results.filter((x) => x.verdict.class === 'hang' && x.verdict.kind === 'timeout')) {
+  // A timeout under load may be slowness, and TCG can trip over its own timer: run each again alone, with twice the bound.
+  for (const r of results.filter((x) => (x.verdict.class === 'hang' && x.verdict.kind === 'timeout') || x.verdict.kind === EMULATION_FLAKE)) {
     if (o.signal?.aborted) break;
     const c = cases.find((x) => x.id === r.id) as FuzzCase;
-    log.info(`case ${c.id} timed out; running it again alone with a ${o.boundS * 2}s bound`);
+    log.info(`case ${c.id}: ${r.verdict.kind}; running it again alone with a ${o.boundS * 2}s bound`);
     const again = await runCase(c, o.boundS * 2);
     if (again) Object.assign(r, again, { retriedAfterTimeout: true });
   }
