@@ -44,7 +44,7 @@ import { resolveTree, sideCache, type KernelTree } from '../kernel/tree.js';
 import { createRunDir, ensureSshKey, planScenario, runScenario, type AccelMode, type RunResult, type Scenario } from '../vm/index.js';
 // The runner's build memo: a scenario run asking for the build this status
 // just made gets it without running make again. (Not in tools/vm's index yet.)
-import { buildKernelOnce } from '../vm/runner.js';
+import { buildKernelOnce } from '../vm/index.js';
 import { checkSeries } from './check.js';
 import { readSeries, seriesHash } from './series.js';
 import { seriesWorktree, worktreePath, type SeriesWorktree } from './worktree.js';

@@ -28,7 +28,7 @@ describe('planScenario', () => {
         output: '/cache/runs/X-cpio-gzip/initrd.cpio.gz',
       },
     });
-    expect(p.boot).toEqual({ append: 'loglevel=7', commandLine: 'console=ttyS0 panic=-1 loglevel=7', memoryMiB: 1024, bootTimeoutS: 45, accel: 'auto' });
+    expect(p.boot).toEqual({ append: 'loglevel=7', commandLine: 'console=ttyS0 panic=-1 no_timer_check loglevel=7', memoryMiB: 1024, bootTimeoutS: 45, accel: 'auto' });
     expect(p.hostFiles).toEqual(['/bin/busybox']);
   });
 

@@ -11,7 +11,7 @@ import { kernelCommandLine } from './qemu-args.js';
 import type { BootExpectation, Check, ImageSpec, Scenario } from './scenario.js';
 
 export interface BootRequest {
-  /** The extra kernel command line (after console=ttyS0 panic=-1). */
+  /** The extra kernel command line (after console=ttyS0 panic=-1 no_timer_check). */
   append: string;
   /** The whole command line, for the record. */
   commandLine: string;

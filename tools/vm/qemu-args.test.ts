@@ -19,7 +19,7 @@ describe('buildQemuArgs', () => {
     expect(args).toContain('-no-reboot');
     expect(flag(args, '-kernel')).toBe('/k/bzImage');
     expect(flag(args, '-initrd')).toBe('/i/initrd.cpio.gz');
-    expect(flag(args, '-append')).toBe('console=ttyS0 panic=-1 quiet');
+    expect(flag(args, '-append')).toBe('console=ttyS0 panic=-1 no_timer_check quiet');
     expect(flag(args, '-serial')).toBe('stdio');
     expect(flag(args, '-monitor')).toBe('none');
     expect(args).not.toContain('-icount');
@@ -71,9 +71,9 @@ describe('buildQemuArgs', () => {
 
 describe('kernelCommandLine', () => {
   it('always starts with the console and panic=-1', () => {
-    expect(kernelCommandLine()).toBe('console=ttyS0 panic=-1');
-    expect(kernelCommandLine('  ')).toBe('console=ttyS0 panic=-1');
-    expect(kernelCommandLine(' rdinit=/bin/sh ')).toBe('console=ttyS0 panic=-1 rdinit=/bin/sh');
+    expect(kernelCommandLine()).toBe('console=ttyS0 panic=-1 no_timer_check');
+    expect(kernelCommandLine('  ')).toBe('console=ttyS0 panic=-1 no_timer_check');
+    expect(kernelCommandLine(' rdinit=/bin/sh ')).toBe('console=ttyS0 panic=-1 no_timer_check rdinit=/bin/sh');
   });
 });
 

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
-import { buildKernel, type BuildRequest, type BuildResult } from '../kernel/index.js';
+import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
 import { applyImageEdits, describeImageEdit, packInitrd, type PackResult } from '../initrd/index.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
@@ -74,7 +74,17 @@ export interface RunResult {
   startedAt: string;
   finishedAt?: string;
   accel?: AccelDecision;
-  kernel?: { bzImage: string; source: 'build' | 'given'; request?: BuildRequest; buildDir?: string; metadataPath?: string };
+  kernel?: {
+    bzImage: string;
+    source: 'build' | 'given';
+    request?: BuildRequest;
+    buildDir?: string;
+    metadataPath?: string;
+    /** KCIDB patchset hash of the series the kernel was built with ("" for none), from iofs-build.json. */
+    seriesHash?: string;
+    /** How the built tree related to that series (applied, partial, diverged…). */
+    seriesState?: string | null;
+  };
   kernelRelease?: string;
   commandLine: string;
   memoryMiB: number;
@@ -103,6 +113,16 @@ export type InitrdRecord = ImageRecord & {
 export interface RunOptions {
   /** Aborts the run: QEMU is killed, the outcome is INTERRUPTED. */
   signal?: AbortSignal;
+}
+
+/** The series identity recorded by `iofs kernel build` next to a build; nothing when there is no such file. */
+async function buildIdentity(metadataPath: string): Promise<{ metadataPath?: string; seriesHash?: string; seriesState?: string | null }> {
+  try {
+    const meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata>;
+    return { metadataPath, seriesHash: meta.seriesHash ?? '', seriesState: meta.seriesState ?? null };
+  } catch {
+    return {};
+  }
 }
 
 /** Makes <runsDir>/<stamp>-<name>[-N]: never shared, even for the same scenario twice at once. */
@@ -259,13 +279,14 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     if (plan.kernel.kind === 'given') {
       bzImage = plan.kernel.bzImage;
       const { release } = await inspectKernel(bzImage);
-      result.kernel = { bzImage, source: 'given' };
+      // A bzImage from an iofs build dir (<build>/arch/x86/boot/bzImage) still says which series it carries.
+      result.kernel = { bzImage, source: 'given', ...(await buildIdentity(path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json'))) };
       if (release) result.kernelRelease = release;
     } else {
       log.step(`${s.name}: building kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')}${plan.kernel.request.withPatches ? ', with patches' : ', no patches'})`);
       const built = await untilAborted(buildKernelOnce(plan.kernel.request), opts.signal);
       bzImage = built.bzImage;
-      result.kernel = { bzImage, source: 'build', request: plan.kernel.request, buildDir: built.buildDir, metadataPath: built.metadataPath };
+      result.kernel = { bzImage, source: 'build', request: plan.kernel.request, buildDir: built.buildDir, ...(await buildIdentity(built.metadataPath)) };
       result.kernelRelease = built.kernelRelease;
       result.timings.buildS = secondsSince(tBuild);
     }

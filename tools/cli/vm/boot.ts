@@ -8,7 +8,7 @@ export function registerVmBoot(group: Command): void {
     .description('boot a kernel and initrd with the serial console on this terminal (Ctrl-A X quits)')
     .requiredOption('-k, --kernel <bzImage>', 'kernel image (arch/x86/boot/bzImage)')
     .option('-i, --initrd <file>', 'initrd (cpio or EROFS, e.g. from `iofs initrd pack`)')
-    .option('-a, --append <args>', 'extra kernel command line, after "console=ttyS0 panic=-1"', '')
+    .option('-a, --append <args>', 'extra kernel command line, after "console=ttyS0 panic=-1 no_timer_check"', '')
     .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
     .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
