@@ -14,6 +14,12 @@ import { registerDemo } from './demo.js';
 import { registerBisectRun } from './bisect-run.js';
 import { registerBench } from './bench/index.js';
 
+// `iofs … | head`: a reader that stops early is not an error; end quietly as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(ExitCode.OK);
+  throw err;
+});
+
 const program = new Command('iofs')
   .description(
     'initoverlayfs kernel workbench: patch, build and boot Linux with an EROFS initrd\n' +
