@@ -32,6 +32,11 @@ describe('planScenario', () => {
     expect(p.hostFiles).toEqual(['/bin/busybox']);
   });
 
+  it('builds a developer\'s own tree when asked', () => {
+    const p = planScenario(scenario, { runDir: '/r', accel: 'auto', tree: '/src/linux' });
+    expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true, tree: '/src/linux' } });
+  });
+
   it('uses a given kernel instead of building, and carries icount', () => {
     const p = planScenario(scenario, { runDir: '/r', accel: 'tcg', kernelOverride: '/k/bzImage', icountShift: 3 });
     expect(p.kernel).toEqual({ kind: 'given', bzImage: '/k/bzImage' });

@@ -56,6 +56,8 @@ export interface PlanOptions {
   /** <cache>/runs/<stamp>-<scenario>/ */
   runDir: string;
   kernelOverride?: string;
+  /** Build this kernel git checkout as it stands (a developer's own tree) instead of the prepared one. */
+  tree?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
 }
@@ -97,7 +99,15 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
   const kernel: KernelPlan =
     o.kernelOverride !== undefined
       ? { kind: 'given', bzImage: path.resolve(o.kernelOverride) }
-      : { kind: 'build', request: { base: s.kernel.base, fragments: [...s.kernel.fragments], withPatches: s.kernel.patches } };
+      : {
+          kind: 'build',
+          request: {
+            base: s.kernel.base,
+            fragments: [...s.kernel.fragments],
+            withPatches: s.kernel.patches,
+            ...(o.tree !== undefined ? { tree: path.resolve(o.tree) } : {}),
+          },
+        };
   const boot: BootRequest = {
     append: s.append,
     commandLine: kernelCommandLine(s.append),

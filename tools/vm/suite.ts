@@ -14,6 +14,8 @@ export interface SuiteOptions {
   /** Without it, no new scenario starts after one did not PASS. */
   keepGoing: boolean;
   kernelOverride?: string;
+  /** Build every scenario's kernel from this git checkout as it stands (see PlanOptions.tree). */
+  tree?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
   runsDir?: string;
@@ -35,6 +37,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
   const scenarios: Scenario[] = [];
   for (const arg of await expandScenarioArgs(o.scenarios)) scenarios.push(await loadScenario(arg));
   if (o.kernelOverride !== undefined) await inspectKernel(o.kernelOverride);
+  if (o.kernelOverride !== undefined && o.tree !== undefined) throw new InputError('--kernel and --tree both say which kernel to boot: give one');
 
   const results: RunResult[] = new Array(scenarios.length);
   const notRun: string[] = [];
@@ -51,7 +54,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
       }
       const runDir = await createRunDir(s.name, o.runsDir);
       log.step(`${s.name}: run directory ${runDir}`);
-      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, accel: o.accel, icountShift: o.icountShift });
+      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, accel: o.accel, icountShift: o.icountShift });
       const r = await runScenario(plan, { signal: o.signal });
       results[idx] = r;
       o.onResult?.(r);

@@ -12,6 +12,7 @@ interface TestOptions {
   junit?: string;
   accel: AccelMode;
   kernel?: string;
+  tree?: string;
   keepGoing?: boolean;
   icount?: number | 'auto';
 }
@@ -25,6 +26,7 @@ export function registerVmTest(group: Command): void {
     .option('--junit <file>', 'write JUnit XML (one testcase for the boot, one per check)')
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
     .option('-k, --kernel <bzImage>', 'use this kernel instead of building the scenario\'s')
+    .option('--tree <path>', 'build each scenario\'s kernel from your own kernel git checkout as it stands (edits included)')
     .option('--keep-going', 'run every scenario even after one fails')
     .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
     .addHelpText(
@@ -52,7 +54,8 @@ Examples:
   iofs vm test cpio-gzip
   iofs vm test cpio-gzip cpio-none --jobs 2 --junit results.xml --keep-going
   iofs vm test 'kmode-*' --keep-going          # every kernel-mode scenario
-  iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg`,
+  iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg
+  iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you`,
     )
     .action(async (scenarios: string[], opts: TestOptions) => {
       const controller = new AbortController();
@@ -71,6 +74,7 @@ Examples:
           jobs: opts.jobs,
           keepGoing: Boolean(opts.keepGoing),
           kernelOverride: opts.kernel,
+          tree: opts.tree,
           accel: opts.accel,
           icountShift: opts.icount,
           signal: controller.signal,
