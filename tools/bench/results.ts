@@ -73,7 +73,7 @@ export async function writeResults(matrix: BenchMatrix, result: BenchResult, out
   const when = result.meta.startedAt.slice(0, 16).replace('T', ' ');
   const svg = renderSvg({
     title: 'Time to /init and memory against initrd payload size',
-    subtitle: `${result.meta.clock}; ${result.meta.accel.map((a) => a.split(' ')[0]).join(', ') || 'no boots'}; ${result.meta.bootsPerCell} boot(s) per point (median, bar: min–max); ${when} UTC`,
+    subtitle: `${result.meta.clock.split(':')[0]}; ${result.meta.accel.map((a) => a.split(' ')[0]).join(', ') || 'no boots'}; ${result.meta.bootsPerCell} boot(s) per point (median, bar: min–max); ${when} UTC`,
     modes: input.modes,
     cells: result.cells,
   });
