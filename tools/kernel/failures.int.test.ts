@@ -1,0 +1,68 @@
+/**
+ * Kernel builds when things go wrong: two iofs processes on one build
+ * directory, and Ctrl-C in the middle of make. Reuses the pristine guest
+ * build (incremental no-op builds).
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../common/errors.js';
+import { cacheDir, repoRoot } from '../common/paths.js';
+import { buildKernel } from './index.js';
+
+const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
+const buildArgs = ['kernel', 'build', '--base', '6.12', '--no-patches', '--config', 'guest', 'erofs', '-j', '2'];
+let buildDir: string;
+
+function iofsBuild(extra: string[] = [], env: Record<string, string> = {}) {
+  return execa('node', [iofs, ...buildArgs, ...extra], { reject: false, env: { CI: '1', ...env }, timeout: 40 * 60_000 });
+}
+
+/** Processes (make, gcc, ld…) whose working directory is inside `dir`. */
+async function processesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
+    if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(`${pid} ${(await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')}`);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  // The pristine guest build every VM test uses: after this, builds of it are incremental no-ops.
+  buildDir = (await buildKernel({ base: '6.12', fragments: ['guest', 'erofs'], withPatches: false, jobs: 2 })).buildDir;
+});
+
+describe('kernel build: concurrency and interruption', () => {
+  it('two iofs processes building the same directory serialize on its lock and agree', async () => {
+    const [a, b] = await Promise.all([iofsBuild(), iofsBuild()]);
+    expect(a.exitCode, String(a.stderr).slice(-2000)).toBe(0);
+    expect(b.exitCode, String(b.stderr).slice(-2000)).toBe(0);
+    expect(String(a.stdout).trim().split('\n').pop()).toBe(String(b.stdout).trim().split('\n').pop());
+    // One of them waited, saying for what and for whom.
+    expect(`${a.stderr}\n${b.stderr}`).toMatch(new RegExp(`waiting for build directory ${buildDir}: in use by iofs pid \\d+ \\(lock `));
+    expect(await fs.readdir(path.join(cacheDir(), 'locks'))).not.toContain(expect.stringContaining(path.basename(buildDir)));
+  });
+
+  it('Ctrl-C during make stops make and its compilers, keeps the log, and the next build goes on', async () => {
+    const run = iofsBuild();
+    let stderr = '';
+    run.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const deadline = Date.now() + 10 * 60_000;
+    while (!/==> building /.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await processesIn(buildDir)).length, 'make is running in the build directory').toBeGreaterThan(0);
+    run.kill('SIGINT');
+    const r = await run;
+    expect(r.exitCode === ExitCode.INTERRUPTED || r.signal === 'SIGINT', `exit ${r.exitCode} signal ${r.signal}`).toBe(true);
+    // make and its children go with it.
+    const until = Date.now() + 15_000;
+    while ((await processesIn(buildDir)).length > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 500));
+    expect(await processesIn(buildDir)).toEqual([]);
+    expect(existsSync(path.join(buildDir, 'build.log'))).toBe(true);
+    const again = await iofsBuild();
+    expect(again.exitCode, String(again.stderr).slice(-2000)).toBe(0);
+  });
+});
