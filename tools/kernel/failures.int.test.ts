@@ -1,15 +1,16 @@
 /**
  * Kernel builds when things go wrong: two iofs processes on one build
- * directory, and Ctrl-C in the middle of make. Reuses the pristine guest
- * build (incremental no-op builds).
+ * directory, Ctrl-C in the middle of make, and a compile error half way
+ * through a build (in a throwaway clone, so no shared tree is touched),
+ * fixed and resumed. Reuses the pristine guest build and the shared ccache.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
-import { buildKernel } from './index.js';
+import { buildKernel, getBase, prepareTree } from './index.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 const buildArgs = ['kernel', 'build', '--base', '6.12', '--no-patches', '--config', 'guest', 'erofs', '-j', '2'];
@@ -64,5 +65,52 @@ describe('kernel build: concurrency and interruption', () => {
     expect(existsSync(path.join(buildDir, 'build.log'))).toBe(true);
     const again = await iofsBuild();
     expect(again.exitCode, String(again.stderr).slice(-2000)).toBe(0);
+  });
+});
+
+describe('kernel build: a compile error half way', () => {
+  let scratch: string;
+  afterAll(async () => {
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  it('names the log and the first error; after the fix, the rerun resumes where it stopped', async () => {
+    // A throwaway clone laid out like the cache (<root>/trees/6.12 beside <root>/builds), with the
+    // shared ccache: paths relative to the build directory match the pristine build's, so it hits.
+    const prepared = await prepareTree(await getBase('6.12'));
+    scratch = path.join(cacheDir(), `scratch-failures-${process.pid}`);
+    const tree = path.join(scratch, 'trees', '6.12');
+    await fs.mkdir(path.dirname(tree), { recursive: true });
+    await execa('git', ['clone', '--quiet', '--shared', '--no-checkout', prepared.path, tree]);
+    await execa('git', ['-C', tree, 'checkout', '--quiet', 'base-6.12']);
+    await fs.symlink(path.join(cacheDir(), 'ccache'), path.join(scratch, 'ccache'));
+    const broken = path.join(tree, 'fs', 'erofs', 'super.c');
+    const original = await fs.readFile(broken, 'utf8');
+    await fs.writeFile(broken, `${original}\nthis is not C;\n`);
+
+    const args = ['--tree', tree, '--cache', scratch];
+    const failed = await iofsBuild(args);
+    expect(failed.exitCode, String(failed.stderr).slice(-3000)).toBe(ExitCode.INFRA);
+    const err = String(failed.stderr);
+    const logPath = /full log: (\S+build\.log)/.exec(err)?.[1] as string;
+    expect(logPath).toBeDefined();
+    expect(existsSync(logPath)).toBe(true);
+    expect(err).toMatch(/fs\/erofs\/super\.c:\d+:\d+: error: /);
+    const dir = path.dirname(logPath);
+    // Half way: objects before the error exist.
+    const before = path.join(dir, 'kernel', 'fork.o');
+    expect(existsSync(before)).toBe(true);
+    expect(existsSync(path.join(dir, 'vmlinux'))).toBe(false);
+    const mtime = (await fs.stat(before)).mtimeMs;
+
+    await fs.writeFile(broken, original);
+    const resumed = await iofsBuild(args);
+    expect(resumed.exitCode, String(resumed.stderr).slice(-3000)).toBe(0);
+    expect(existsSync(path.join(dir, 'arch', 'x86', 'boot', 'bzImage'))).toBe(true);
+    // What was built before the error was not built again.
+    expect((await fs.stat(before)).mtimeMs).toBe(mtime);
+    const log = await fs.readFile(logPath, 'utf8');
+    const second = log.slice(log.lastIndexOf('\n### '));
+    expect(second).not.toMatch(/ CC\s+kernel\/fork\.o/);
   });
 });
