@@ -4,11 +4,11 @@
  * checkpatch.pl from the reference 6.12 source.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applySeries, checkSeries, exportSeries, filesToKeep, PatchConflictError, seriesState, type SeriesTree } from './index.js';
 
 const identity = {
@@ -38,6 +38,10 @@ async function commitFile(file: string, content: string, message: string): Promi
   await git(repo, 'commit', '-q', '-s', '-m', message);
   return git(repo, 'rev-parse', 'HEAD');
 }
+
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'iofs-patches-'));
