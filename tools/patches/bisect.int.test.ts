@@ -14,20 +14,11 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cacheDir, repoRoot } from '../common/paths.js';
 import { getBase, prepareTree, sideCache } from '../kernel/index.js';
+import { testGit } from './testutil.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
-const identity = {
-  GIT_AUTHOR_NAME: 'Ada Dev',
-  GIT_AUTHOR_EMAIL: 'ada@example.org',
-  GIT_AUTHOR_DATE: '2026-01-02T03:04:05 +0000',
-  GIT_COMMITTER_NAME: 'Ada Dev',
-  GIT_COMMITTER_EMAIL: 'ada@example.org',
-  GIT_COMMITTER_DATE: '2026-01-02T03:04:05 +0000',
-};
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  return String((await execa('git', args, { cwd, env: identity })).stdout).trim();
-}
+const git = async (cwd: string, ...args: string[]): Promise<string> => (await testGit(cwd, ...args)).trim();
 
 async function edit(clone: string, file: string, from: string, to: string, message: string): Promise<string> {
   const p = path.join(clone, file);

@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { kernelPatchesDir } from '../common/paths.js';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { KernelTree } from '../kernel/index.js';
 import { commitPatches, hasChangelog, parseCoverLetter, parseMaintainers, patchesOfDir, rangeDiff, subjectPrefix, touchedPaths } from './index.js';
+import { testGit } from './testutil.js';
 
 describe('parseCoverLetter', () => {
   const letter = [
@@ -85,15 +85,7 @@ describe('format helpers', () => {
   });
 });
 
-const env = {
-  GIT_AUTHOR_NAME: 'Ada Dev',
-  GIT_AUTHOR_EMAIL: 'ada@example.org',
-  GIT_AUTHOR_DATE: '2026-01-02T03:04:05 +0000',
-  GIT_COMMITTER_NAME: 'Ada Dev',
-  GIT_COMMITTER_EMAIL: 'ada@example.org',
-  GIT_COMMITTER_DATE: '2026-01-02T03:04:05 +0000',
-};
-const git = async (cwd: string, ...args: string[]): Promise<string> => String((await execa('git', args, { cwd, env })).stdout);
+const git = testGit;
 const lines = (n: number, edits: Record<number, string> = {}): string => Array.from({ length: n }, (_, i) => edits[i] ?? `line ${i}`).join('\n') + '\n';
 
 /** A base repository (with unrelated files too) and the series as patch files in `out`. */

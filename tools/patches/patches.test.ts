@@ -7,22 +7,12 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applySeries, checkSeries, exportSeries, filesToKeep, PatchConflictError, seriesState, type SeriesTree } from './index.js';
+import { testGit } from './testutil.js';
 
-const identity = {
-  GIT_AUTHOR_NAME: 'Ada Dev',
-  GIT_AUTHOR_EMAIL: 'ada@example.org',
-  GIT_AUTHOR_DATE: '2026-01-02T03:04:05 +0000',
-  GIT_COMMITTER_NAME: 'Ada Dev',
-  GIT_COMMITTER_EMAIL: 'ada@example.org',
-  GIT_COMMITTER_DATE: '2026-01-02T03:04:05 +0000',
-};
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  return String((await execa('git', args, { cwd, env: identity })).stdout);
-}
+const git = testGit;
 
 const lines = (n: number, change: Record<number, string> = {}): string =>
   Array.from({ length: n }, (_, i) => change[i + 1] ?? `line ${i + 1}`).join('\n') + '\n';

@@ -22,6 +22,7 @@ import {
   type CellResult,
 } from './index.js';
 import { externalTree, getBase } from '../kernel/index.js';
+import { testGit } from './testutil.js';
 
 function scenario(name: string, fragments: string[], patches = true): Scenario {
   return {
@@ -161,15 +162,7 @@ describe('verdict and rendering', () => {
   });
 });
 
-const identity = {
-  GIT_AUTHOR_NAME: 'Ada Dev',
-  GIT_AUTHOR_EMAIL: 'ada@example.org',
-  GIT_AUTHOR_DATE: '2026-01-02T03:04:05 +0000',
-  GIT_COMMITTER_NAME: 'Ada Dev',
-  GIT_COMMITTER_EMAIL: 'ada@example.org',
-  GIT_COMMITTER_DATE: '2026-01-02T03:04:05 +0000',
-};
-const git = async (cwd: string, ...args: string[]): Promise<string> => String((await execa('git', args, { cwd, env: identity })).stdout);
+const git = testGit;
 
 /** A kernel-like repository (Makefile, Kconfig, init/main.c) tagged base-6.12, and a series made on it. */
 async function synthetic(): Promise<{ work: string; repo: string; series: string }> {
