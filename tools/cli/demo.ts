@@ -17,7 +17,12 @@ interface DemoSpec {
 
 /** test-vms/demo.json: which scenarios the main job boots. Errors name the file and key. */
 async function loadDemoSpec(file = DEMO_FILE): Promise<DemoSpec> {
-  const raw: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${file}: not readable JSON: ${(err as Error).message}`);
+  }
   const obj = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const { scenarios, mountTableCheck } = obj;
   if (!Array.isArray(scenarios) || scenarios.length === 0 || !scenarios.every((s) => typeof s === 'string')) {
