@@ -1,7 +1,7 @@
 /**
  * The reduced benchmark, end to end through the CLI, so the benchmark cannot
  * silently break: two modes (cpio gzip, kernel mode bdev) at the bare guest
- * and +64 MiB, one boot each, real kernel build (shared with the other
+ * and +64 MiB, one boot each, two at a time, real kernel build (shared with the other
  * kernel-mode tests through the cache), real packs (cached in
  * <cache>/bench/images), real QEMU.
  *
@@ -40,7 +40,7 @@ beforeAll(async () => {
   out = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-int-'));
   run = await execa(
     'node',
-    [iofs, 'bench', '--modes', 'cpio-gzip,kernel-bdev', '--sizes', '0,64M', '--boots', '1', '--no-read', '--icount', '3', '--accel', 'tcg', '--out', out],
+    [iofs, 'bench', '--modes', 'cpio-gzip,kernel-bdev', '--sizes', '0,64M', '--boots', '1', '--no-read', '--icount', '3', '--jobs', '2', '--accel', 'tcg', '--out', out],
     { reject: false, env: { CI: '1' }, timeout: 45 * 60_000 },
   );
   const raw = JSON.parse(await fs.readFile(path.join(out, 'raw.json'), 'utf8')) as { boots: BootRecord[] };
@@ -62,6 +62,7 @@ describe('iofs bench (reduced: cpio-gzip and kernel-bdev, bare and +64M, one boo
     expect(run.stdout).toBe(table.trimEnd()); // execa strips the final newline
     expect(table).toContain('| mode | bare guest | +64M |');
     expect(table).toMatch(/guest clock: QEMU -icount shift=3,sleep=off: deterministic/);
+    expect(table).toMatch(/boots: 1 per cell, round-robin over the cells, 2 at a time/);
     // The prepared tree may lag the series (then the line says how: "; tree diverged").
     expect(table).toMatch(/kernel: 6\.12\.\d+\S* \(6\.12 \+ guest, erofs, initrd-erofs, series applied; series hash [0-9a-f]{12}(; tree \w+)?\)/);
     expect(table).toContain('Time to /init of **kernel-bdev** divided by');

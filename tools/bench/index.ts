@@ -4,7 +4,7 @@
  * aggregation, and the results directory.
  */
 export { loadMatrix, parseMatrix, parseSizeSpec, parseIcountSetting, formatSizeLabel, defaultMatrixPath, type IcountShift, type BenchMatrix, type BenchMode, type SizeSpec, type KernelSpec } from './matrix.js';
-export { planBench, readFileFor, type BenchPlan, type BenchCell, type BootTask, type ImageSpec, type Selection } from './plan.js';
+export { planBench, readFileFor, defaultBenchJobs, type BenchPlan, type BenchCell, type BootTask, type ImageSpec, type Selection } from './plan.js';
 export { ensureImage, imageKey, imageFileName, imagesDir, type PackedImage } from './images.js';
 export { extraConsoleMetrics, stripHostTimestamp, summarize, stats, median, METRICS, type BootRecord, type BootMetrics, type CellSummary, type Metric, type Stats } from './aggregate.js';
 export { runBench, scenarioJson, bootRecord, type BenchOptions, type BenchMeta, type BenchResult, type KernelRecord } from './run.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testVmsDir } from '../common/paths.js';
 import { planPayload } from '../initrd/index.js';
 import { parseMatrix, type BenchMatrix } from './matrix.js';
-import { planBench, readFileFor } from './plan.js';
+import { defaultBenchJobs, planBench, readFileFor } from './plan.js';
 
 const file = path.join(testVmsDir, 'bench', 'test-matrix.json');
 
@@ -90,5 +90,19 @@ describe('readFileFor', () => {
     expect(readFileFor(256 << 20)).toBe(readFileFor(256 << 20));
     expect(readFileFor(64 << 20, '/data/')).toMatch(/^\/data\/usr\/lib\/x86_64-linux-gnu\/\d+\/library-\d+\.so$/);
     expect(() => readFileFor(0)).toThrow(/needs a payload/);
+  });
+});
+
+describe('defaultBenchJobs', () => {
+  const host = { cpus: 2, freeMiB: 20_000, memoryMiB: 4096 };
+  it('boots one at a time unless the guest clock is deterministic', () => {
+    expect(defaultBenchJobs({ ...host, icountShift: undefined })).toBe(1);
+    expect(defaultBenchJobs({ ...host, icountShift: 'auto' })).toBe(1);
+    expect(defaultBenchJobs({ ...host, icountShift: 3 })).toBe(2);
+  });
+  it('is bounded by the CPUs and by the memory the guests need', () => {
+    expect(defaultBenchJobs({ ...host, icountShift: 3, cpus: 16 })).toBe(4); // 20000 / (4096 + 512)
+    expect(defaultBenchJobs({ ...host, icountShift: 0, freeMiB: 6000 })).toBe(1);
+    expect(defaultBenchJobs({ ...host, icountShift: 3, freeMiB: 100 })).toBe(1);
   });
 });

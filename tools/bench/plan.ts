@@ -142,3 +142,16 @@ export function planBench(matrix: BenchMatrix, sel: Selection = {}): BenchPlan {
   const ordered = [...images.values()].sort((a, b) => a.payloadBytes - b.payloadBytes || a.id.localeCompare(b.id));
   return { cells, images: ordered, boots, bootsPerCell, skipped };
 }
+
+/**
+ * How many boots may run at once when the user does not say. One, unless
+ * the guest clock is deterministic (a numeric -icount shift): then guest
+ * numbers count instructions and sharing the host costs wall time only.
+ * Each TCG guest keeps one host core busy, and each needs its RAM plus
+ * QEMU's own (~512 MiB) free, or the host would swap and wall times with it.
+ */
+export function defaultBenchJobs(o: { icountShift: number | 'auto' | undefined; cpus: number; freeMiB: number; memoryMiB: number }): number {
+  if (typeof o.icountShift !== 'number') return 1;
+  const byMemory = Math.floor(o.freeMiB / (o.memoryMiB + 512));
+  return Math.max(1, Math.min(o.cpus, byMemory));
+}

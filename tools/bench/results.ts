@@ -44,7 +44,7 @@ export function runFacts(meta: BenchMeta): Array<[string, string]> {
     ['QEMU', `${meta.qemu}; accel ${meta.accel.join(', ') || 'none (no boot ran)'}; -smp 1 -m ${meta.memoryMiB}`],
     ['guest clock', meta.clock],
     ['kernel', kernels.join('; ') || '–'],
-    ['boots', `${meta.parallelRuns ? 'up to ' : ''}${meta.bootsPerCell} per cell, round-robin over the cells; only boots that passed the mode's checks are aggregated`],
+    ['boots', `${meta.parallelRuns ? 'up to ' : ''}${meta.bootsPerCell} per cell, round-robin over the cells, ${meta.jobs ? `${meta.jobs} at a time (the guest clock counts instructions, so sharing the host changes host wall times only)` : 'one at a time'}; only boots that passed the mode's checks are aggregated`],
   ];
   return facts;
 }

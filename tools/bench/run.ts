@@ -1,15 +1,17 @@
 /**
  * Running a benchmark plan: build each kernel once, pack each image once
  * (cached across runs), then boot every (cell, boot) through the VM
- * harness's runScenario, one at a time (timings must not compete with each
- * other), and keep each boot's record. raw.json is rewritten after every
- * boot, so an interrupted run keeps what it measured.
+ * harness's runScenario and keep each boot's record. Boots run one at a
+ * time unless the guest clock is deterministic (-icount shift=N): then
+ * guest-side numbers count instructions and do not depend on what else
+ * the host runs, so `jobs` boots may share the host's cores. raw.json is
+ * rewritten after every boot, so an interrupted run keeps what it measured.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
-import { InfraError } from '../common/errors.js';
+import { InfraError, InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { buildKernel, type BuildMetadata } from '../kernel/index.js';
 import {
@@ -31,6 +33,8 @@ export interface BenchOptions {
   /** The command line that started the run, for the record. */
   command?: string;
   signal?: AbortSignal;
+  /** Boots at once (default 1); more than one needs a numeric icountShift. */
+  jobs?: number;
   /** Called after each boot (progress on stderr). */
   onBoot?: (r: BootRecord, done: number, total: number) => void;
 }
@@ -69,6 +73,8 @@ export interface BenchMeta {
   clock: string;
   memoryMiB: number;
   bootsPerCell: number;
+  /** Boots that ran at once (absent: one at a time). */
+  jobs?: number;
   bootTimeoutS: number;
   kernels: Record<string, KernelRecord>;
   images: Array<{ id: string; file: string; bytes: number; sha256: string; compress: string; cached: boolean; packS?: number }>;
@@ -177,6 +183,13 @@ function machine(): BenchMeta['machine'] {
 }
 
 export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOptions): Promise<BenchResult> {
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`internal: jobs must be a positive integer (got ${jobs})`);
+  if (jobs > 1 && typeof o.icountShift !== 'number') {
+    throw new InputError(`bench: ${jobs} boots at once need a deterministic guest clock (--icount 0-10)`, {
+      hint: 'with the host\'s wall clock (or icount auto) boots running side by side slow each other down and the guest times would show it; use --jobs 1',
+    });
+  }
   const t0 = Date.now();
   await fs.mkdir(o.outDir, { recursive: true });
   const meta: BenchMeta = {
@@ -189,6 +202,7 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
     clock: clockDescription(o.icountShift),
     memoryMiB: matrix.memoryMiB,
     bootsPerCell: plan.bootsPerCell,
+    ...(jobs > 1 ? { jobs } : {}),
     bootTimeoutS: matrix.bootTimeoutS,
     kernels: {},
     images: [],
@@ -237,11 +251,13 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
   }
   meta.packS = Math.round((Date.now() - tPack) / 100) / 10;
 
-  // 3. Boots, one at a time, round-robin over the cells.
+  // 3. Boots, round-robin over the cells, `jobs` at a time.
   const runsDir = path.join(o.outDir, 'runs');
   const accels = new Set<string>();
-  for (const [idx, task] of plan.boots.entries()) {
-    if (o.signal?.aborted) break;
+  const queue = [...plan.boots];
+  let done = 0;
+  let stop: InfraError | undefined;
+  const bootOne = async (task: BenchPlan['boots'][number]): Promise<void> => {
     const { cell, boot } = task;
     const name = `${cell.id.replace(/[/+]/g, '-')}-b${boot}`;
     const scenario = parseScenario(scenarioJson(cell, matrix, images), path.join(path.dirname(matrix.file), `${name}.json`));
@@ -260,10 +276,18 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
     records.push(rec);
     meta.accel = [...accels];
     await save();
-    o.onBoot?.(rec, idx + 1, plan.boots.length);
-    if (r.outcome === 'INTERRUPTED') break;
-    if (r.outcome === 'INFRA') throw new InfraError(`bench: ${cell.id} boot ${boot}: ${r.reason}`, { hint: `run directory ${r.runDir}` });
-  }
+    o.onBoot?.(rec, ++done, plan.boots.length);
+    // Infrastructure trouble would fail every later boot too: start no more, let the running ones finish.
+    if (r.outcome === 'INFRA' && !stop) stop = new InfraError(`bench: ${cell.id} boot ${boot}: ${r.reason}`, { hint: `run directory ${r.runDir}` });
+  };
+  const worker = async (): Promise<void> => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      if (o.signal?.aborted || stop) return;
+      await bootOne(task);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, queue.length)) }, () => worker()));
+  if (stop && !o.signal?.aborted) throw stop;
   meta.interrupted = Boolean(o.signal?.aborted) || undefined;
   meta.finishedAt = new Date().toISOString();
   meta.wallS = Math.round((Date.now() - t0) / 100) / 10;

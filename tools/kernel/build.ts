@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../common/atomic.js';
-import { InfraError, InputError } from '../common/errors.js';
+import { ExitCode, InfraError, InputError, IofsError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { getBase, patchesDir, type KernelBase } from './bases.js';
@@ -53,6 +53,8 @@ export interface BuildRequest {
   jobs?: number;
   /** Make targets (default: the default target, bzImage and modules if enabled). */
   targets?: string[];
+  /** Stops make (SIGTERM to it and its compilers); the build directory stays consistent for the next build. */
+  signal?: AbortSignal;
 }
 
 export interface BuildResult {
@@ -136,6 +138,7 @@ interface MakeEnv {
   cc: string[];
   env: Record<string, string>;
   jobs: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -160,12 +163,14 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
   const out = createWriteStream(logFile, { flags: 'a' });
   out.write(`\n### ${new Date().toISOString()} make ${args.join(' ')}\n`);
   const p = progress(label);
+  // make deletes the target it was writing when it gets SIGTERM, so an interrupted build resumes cleanly.
   const proc = execa('nice', ['-n', '10', 'make', '-C', m.tree, `O=${m.buildDir}`, `-j${m.jobs}`, ...m.cc, ...args], {
     env: m.env,
     extendEnv: false,
     reject: false,
     all: true,
     buffer: false,
+    ...(m.signal ? { cancelSignal: m.signal } : {}),
   });
   await noteLockChild(m.lockFile, proc.pid);
   let rest = '';
@@ -180,6 +185,12 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
   });
   const r = await proc;
   await new Promise<void>((resolve) => out.end(resolve));
+  if (m.signal?.aborted) {
+    p.done('interrupted');
+    throw new IofsError(`${label}: interrupted; make stopped, the log is kept (${logFile}) and the next build resumes where this one stopped`, {
+      exitCode: ExitCode.INTERRUPTED,
+    });
+  }
   if (r.exitCode !== 0) {
     const text = await fs.readFile(logFile, 'utf8');
     const marker = text.lastIndexOf('\n### ');
@@ -304,7 +315,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
       // under the cache are made relative so identical sources hit across dirs.
       Object.assign(env, { CCACHE_DIR: path.join(cache, 'ccache'), CCACHE_BASEDIR: cache, CCACHE_NOHASHDIR: '1' });
     }
-    const m: MakeEnv = { lockFile: buildLock, tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs };
+    const m: MakeEnv = { lockFile: buildLock, tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs, ...(req.signal ? { signal: req.signal } : {}) };
 
     const stampFile = path.join(buildDir, 'iofs-config.json');
     const stamp = (await fs

@@ -57,7 +57,10 @@ describe('kernel build: concurrency and interruption', () => {
     expect((await processesIn(buildDir)).length, 'make is running in the build directory').toBeGreaterThan(0);
     run.kill('SIGINT');
     const r = await run;
-    expect(r.exitCode === ExitCode.INTERRUPTED || r.signal === 'SIGINT', `exit ${r.exitCode} signal ${r.signal}`).toBe(true);
+    expect(r.exitCode, `exit ${r.exitCode} signal ${r.signal}\n${stderr.slice(-2000)}`).toBe(ExitCode.INTERRUPTED);
+    expect(stderr).toMatch(/interrupted; make stopped, its lock released/);
+    // The lock went with it: the next build neither waits nor reclaims a stale one.
+    expect(await fs.readdir(path.join(cacheDir(), 'locks'))).not.toContain(expect.stringContaining(path.basename(buildDir)));
     // make and its children go with it.
     const until = Date.now() + 15_000;
     while ((await processesIn(buildDir)).length > 0 && Date.now() < until) await new Promise((res) => setTimeout(res, 500));
@@ -65,6 +68,7 @@ describe('kernel build: concurrency and interruption', () => {
     expect(existsSync(path.join(buildDir, 'build.log'))).toBe(true);
     const again = await iofsBuild();
     expect(again.exitCode, String(again.stderr).slice(-2000)).toBe(0);
+    expect(String(again.stderr)).not.toMatch(/stale/);
   });
 });
 

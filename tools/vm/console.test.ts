@@ -89,6 +89,12 @@ describe('parseMarker', () => {
     expect(parseMarker('[    1.0] Run /init as init process')).toBeUndefined();
     expect(parseMarker('IOFS_MARKER uptime=1')).toBeUndefined();
   });
+  it('has no uptime when the field is empty or garbled (never 0)', () => {
+    expect(parseMarker('IOFS_MARKER stage=init uptime=')?.uptime).toBeUndefined();
+    expect(parseMarker('IOFS_MARKER stage=init uptime=1.2x')?.uptime).toBeUndefined();
+    expect(parseMarker('IOFS_MARKER stage=init')?.uptime).toBeUndefined();
+    expect(parseMarker('IOFS_MARKER stage=init uptime=12')?.uptime).toBe(12);
+  });
 });
 
 describe('parseConsoleFacts', () => {

@@ -69,8 +69,9 @@ export function parseMarker(line: string): Marker | undefined {
     if (eq > 0) fields[tok.slice(0, eq)] = tok.slice(eq + 1);
   }
   if (!fields.stage) return undefined;
-  const uptime = fields.uptime !== undefined ? Number(fields.uptime) : undefined;
-  return { stage: fields.stage, uptime: uptime !== undefined && Number.isFinite(uptime) ? uptime : undefined, fields };
+  // Number('') is 0: an empty or garbled uptime= (a line cut by the console) is no uptime at all.
+  const uptime = fields.uptime !== undefined && /^\d+(\.\d+)?$/.test(fields.uptime) ? Number(fields.uptime) : undefined;
+  return { stage: fields.stage, uptime, fields };
 }
 
 export interface ConsoleFacts {

@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { loadManifest } from '../../initrd/index.js';
 import {
-  defaultMatrixPath, defaultOutDir, loadMatrix, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
+  defaultBenchJobs, defaultMatrixPath, defaultOutDir, loadMatrix, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
   type BenchMeta, type BootRecord, type RawRun, type IcountShift, type Selection, type SizeSpec,
 } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
@@ -25,6 +26,7 @@ interface BenchCliOptions {
   from?: string;
   dryRun?: boolean;
   bootTimeout?: number;
+  jobs?: number;
 }
 
 function parseList(value: string): string[] {
@@ -65,13 +67,17 @@ export function registerBenchRun(program: Command): Command {
     .option('--out <dir>', 'results directory (default: <cache>/bench/<UTC stamp>/)')
     .option('--publish', 'also copy the results to test-vms/bench/results/ (what the README shows)')
     .option('--from <dir,…>', 'do not boot: re-render table, plot and summary from <dir>/raw.json; several runs (same kernel and clock, e.g. side by side) are merged into --out')
+    .option('-j, --jobs <n>', 'boots at once (default: one per CPU that has the guest\'s memory free when the guest clock is deterministic, else 1)', parsePositiveInt)
     .option('--dry-run', 'print the plan (cells, images, boots) and exit')
     .addHelpText(
       'after',
       `
 Every cell (mode × size) boots the matrix's kernel ${'\u2014'} the same kernel for every
 mode, the series built in ${'\u2014'} with the same guest memory, --boots times,
-round-robin over the cells, one boot at a time. Images are packed once per
+round-robin over the cells. Under the default deterministic guest clock
+boots run side by side (--jobs), one per CPU: guest-side numbers count
+instructions, so only host wall times (SSH ready) feel the sharing; with
+--icount off or auto they run one at a time. Images are packed once per
 (content, format, compression, size) into <cache>/bench/images/ and reused by
 later runs. Each boot is a VM harness run (run directory under <out>/runs/).
 
@@ -136,7 +142,9 @@ Examples:
         for (const s of plan.skipped) process.stdout.write(`skipped ${s.mode}: ${s.reason}\n`);
         return;
       }
-      log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots; results in ${outDir}`);
+      const icountShift = opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount);
+      const jobs = opts.jobs ?? defaultBenchJobs({ icountShift, cpus: os.cpus().length, freeMiB: os.freemem() / 2 ** 20, memoryMiB: matrix.memoryMiB });
+      log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots, ${jobs} at a time; results in ${outDir}`);
       const controller = new AbortController();
       let signalled = false;
       const onSignal = (sig: NodeJS.Signals): void => {
@@ -151,7 +159,8 @@ Examples:
         const result = await runBench(matrix, plan, {
           outDir,
           accel: opts.accel,
-          icountShift: opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount),
+          icountShift,
+          jobs,
           kernelOverride: opts.kernel,
           command: ['iofs', ...process.argv.slice(2)].join(' '),
           signal: controller.signal,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { log } from '../../common/log.js';
-import { withInterrupt } from './interrupt.js';
+import { withInterrupt } from '../interrupt.js';
 import { importImage, parseFormat, parseSize, type ImportOptions } from '../../initrd/index.js';
 
 export function registerImport(group: Command): void {

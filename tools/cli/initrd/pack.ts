@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
-import { withInterrupt } from './interrupt.js';
+import { withInterrupt } from '../interrupt.js';
 import { packInitrd, parseFormat, parseSize, type PackOptions } from '../../initrd/index.js';
 
 export function registerPack(group: Command): void {

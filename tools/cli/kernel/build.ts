@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildKernel, defaultFragments } from '../../kernel/index.js';
+import { withInterrupt } from '../interrupt.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter(Boolean)];
@@ -37,6 +38,8 @@ The build directory <cache>/builds/<base>-<variant>-<config hash> is reused, so 
 incremental; it is reconfigured only when the fragments change. Every symbol a fragment sets
 is checked after olddefconfig: if Kconfig dropped one, the build stops (exit 2) naming it.
 Artifacts and timings: <builddir>/iofs-build.json; full log: <builddir>/build.log.
+Ctrl-C stops make and its compilers, releases the build directory's lock and exits 130;
+the next build resumes where it stopped.
 
 Examples:
   iofs kernel build --base 6.12
@@ -45,14 +48,19 @@ Examples:
   qemu-system-x86_64 -kernel "$(iofs kernel build --base 6.12 | tail -1)" …`,
     )
     .action(async (opts: { base: string; config?: string[]; patches: boolean; tree?: string; cache?: string; jobs?: number }) => {
-      const result = await buildKernel({
-        base: opts.base,
-        fragments: opts.config ?? [],
-        withPatches: opts.patches,
-        ...(opts.tree ? { tree: opts.tree } : {}),
-        ...(opts.cache ? { cache: opts.cache } : {}),
-        ...(opts.jobs ? { jobs: opts.jobs } : {}),
-      });
+      const result = await withInterrupt(
+        (signal) =>
+          buildKernel({
+            base: opts.base,
+            fragments: opts.config ?? [],
+            withPatches: opts.patches,
+            ...(opts.tree ? { tree: opts.tree } : {}),
+            ...(opts.cache ? { cache: opts.cache } : {}),
+            ...(opts.jobs ? { jobs: opts.jobs } : {}),
+            signal,
+          }),
+        'interrupted; make stopped, its lock released; the next build resumes where this one stopped',
+      );
       process.stderr.write(`kernel ${result.kernelRelease}; metadata ${result.metadataPath}\n`);
       process.stdout.write(`${result.bzImage}\n`);
     });
