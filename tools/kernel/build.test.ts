@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstErrors, planBuildDir } from './build.js';
+import { InputError } from '../common/errors.js';
+import { buildKernel, firstErrors, planBuildDir } from './build.js';
 
 describe('planBuildDir', () => {
   const base = { cache: '/c', base: '6.12', treePath: '/c/trees/6.12', configHash: 'ab'.repeat(32) };
@@ -36,5 +37,13 @@ describe('firstErrors', () => {
     expect(out).toContain("init/main.c:900:9: error: ‘foo’ undeclared");
     expect(out).toContain('Error 1');
     expect(out).not.toContain('x10.o');
+  });
+});
+
+describe('buildKernel requests', () => {
+  it('refuses --base-ref without --tree, before touching any tree', async () => {
+    const p = buildKernel({ base: '6.12', fragments: ['guest'], withPatches: true, baseRef: 'v6.12', cache: '/nonexistent/cache' });
+    await expect(p).rejects.toBeInstanceOf(InputError);
+    await expect(p).rejects.toThrow(/--base-ref needs --tree/);
   });
 });

@@ -43,6 +43,8 @@ export interface BuildRequest {
   base: string;
   /** A developer's own kernel git checkout instead of the prepared tree. */
   tree?: string;
+  /** With `tree`: where the series starts (default: tag base-<name>, else HEAD, which gets that tag). */
+  baseRef?: string;
   /** Config fragment names (kernel-patches/configs/<name>.config) or paths. Empty: guest + erofs. */
   fragments: string[];
   /** false: build the pristine base, without the series. */
@@ -261,9 +263,10 @@ async function resolveSource(
 ): Promise<{ tree: KernelTree; variant: SourceVariant; seriesHash: string; seriesState: SeriesState['state'] | null }> {
   const series = await readSeries(patchesDir(base));
   const hash = await seriesHash(series.files);
+  if (req.baseRef && !req.tree) throw new InputError('--base-ref needs --tree: the prepared tree\'s base is its base-<name> tag');
   if (req.tree) {
     if (!req.withPatches) log.warn('--no-patches has no effect with --tree: the tree is built as it stands');
-    const tree = await externalTree(base, req.tree);
+    const tree = await externalTree(base, req.tree, req.baseRef ? { baseRef: req.baseRef } : {});
     return { tree, variant: 'tree', seriesHash: hash, seriesState: (await seriesState(tree, series.dir).catch(() => undefined))?.state ?? 'diverged' };
   }
   const prepared = await prepareTree(base, { cache });

@@ -35,6 +35,8 @@ describe('planScenario', () => {
   it('builds a developer\'s own tree when asked', () => {
     const p = planScenario(scenario, { runDir: '/r', accel: 'auto', tree: '/src/linux' });
     expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true, tree: '/src/linux' } });
+    const withRef = planScenario(scenario, { runDir: '/r', accel: 'auto', tree: '/src/linux', baseRef: 'v6.12' });
+    expect(withRef.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true, tree: '/src/linux', baseRef: 'v6.12' } });
   });
 
   it('uses a given kernel instead of building, and carries icount', () => {

@@ -58,6 +58,8 @@ export interface PlanOptions {
   kernelOverride?: string;
   /** Build this kernel git checkout as it stands (a developer's own tree) instead of the prepared one. */
   tree?: string;
+  /** With `tree`: where the series starts (default: tag base-<name>). */
+  baseRef?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
 }
@@ -106,6 +108,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
             fragments: [...s.kernel.fragments],
             withPatches: s.kernel.patches,
             ...(o.tree !== undefined ? { tree: path.resolve(o.tree) } : {}),
+            ...(o.tree !== undefined && o.baseRef !== undefined ? { baseRef: o.baseRef } : {}),
           },
         };
   const boot: BootRequest = {

@@ -16,6 +16,8 @@ export interface SuiteOptions {
   kernelOverride?: string;
   /** Build every scenario's kernel from this git checkout as it stands (see PlanOptions.tree). */
   tree?: string;
+  /** With `tree`: where the series starts (default: tag base-<name>). */
+  baseRef?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
   runsDir?: string;
@@ -38,6 +40,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
   for (const arg of await expandScenarioArgs(o.scenarios)) scenarios.push(await loadScenario(arg));
   if (o.kernelOverride !== undefined) await inspectKernel(o.kernelOverride);
   if (o.kernelOverride !== undefined && o.tree !== undefined) throw new InputError('--kernel and --tree both say which kernel to boot: give one');
+  if (o.baseRef !== undefined && o.tree === undefined) throw new InputError('--base-ref needs --tree: the prepared tree\'s base is its base-<name> tag');
 
   const results: RunResult[] = new Array(scenarios.length);
   const notRun: string[] = [];
@@ -54,7 +57,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
       }
       const runDir = await createRunDir(s.name, o.runsDir);
       log.step(`${s.name}: run directory ${runDir}`);
-      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, accel: o.accel, icountShift: o.icountShift });
+      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, baseRef: o.baseRef, accel: o.accel, icountShift: o.icountShift });
       const r = await runScenario(plan, { signal: o.signal });
       results[idx] = r;
       o.onResult?.(r);

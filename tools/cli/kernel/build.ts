@@ -22,6 +22,7 @@ export function registerKernelBuild(group: Command): void {
     .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order; commas work too (default: ${defaultFragments.join(' ')})`, collect)
     .option('--no-patches', 'build the pristine base (a git worktree at the base tag), without the series')
     .option('--tree <path>', 'build your own kernel git checkout as it stands instead of the prepared tree')
+    .option('--base-ref <ref>', 'with --tree: where the series starts, for the build\'s metadata (default: tag base-<name>, else HEAD, which gets that tag)')
     .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE or <repo>/.cache)')
     .option('-j, --jobs <n>', 'make -j (default: the CPU count)', positiveInt)
     .addHelpText(
@@ -45,9 +46,10 @@ Examples:
   iofs kernel build --base 6.12
   iofs kernel build --base 6.12 --no-patches
   iofs kernel build --base 6.12 --config guest erofs initrd-erofs
+  iofs kernel build --base 6.12 --tree ~/src/linux --base-ref v6.12
   qemu-system-x86_64 -kernel "$(iofs kernel build --base 6.12 | tail -1)" …`,
     )
-    .action(async (opts: { base: string; config?: string[]; patches: boolean; tree?: string; cache?: string; jobs?: number }) => {
+    .action(async (opts: { base: string; config?: string[]; patches: boolean; tree?: string; baseRef?: string; cache?: string; jobs?: number }) => {
       const result = await withInterrupt(
         (signal) =>
           buildKernel({
@@ -55,6 +57,7 @@ Examples:
             fragments: opts.config ?? [],
             withPatches: opts.patches,
             ...(opts.tree ? { tree: opts.tree } : {}),
+            ...(opts.baseRef ? { baseRef: opts.baseRef } : {}),
             ...(opts.cache ? { cache: opts.cache } : {}),
             ...(opts.jobs ? { jobs: opts.jobs } : {}),
             signal,

@@ -13,6 +13,7 @@ interface TestOptions {
   accel: AccelMode;
   kernel?: string;
   tree?: string;
+  baseRef?: string;
   keepGoing?: boolean;
   icount?: number | 'auto';
 }
@@ -27,6 +28,7 @@ export function registerVmTest(group: Command): void {
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
     .option('-k, --kernel <bzImage>', 'use this kernel instead of building the scenario\'s')
     .option('--tree <path>', 'build each scenario\'s kernel from your own kernel git checkout as it stands (edits included)')
+    .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)')
     .option('--keep-going', 'run every scenario even after one fails')
     .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
     .addHelpText(
@@ -75,6 +77,7 @@ Examples:
           keepGoing: Boolean(opts.keepGoing),
           kernelOverride: opts.kernel,
           tree: opts.tree,
+          baseRef: opts.baseRef,
           accel: opts.accel,
           icountShift: opts.icount,
           signal: controller.signal,
