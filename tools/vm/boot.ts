@@ -18,6 +18,8 @@ export interface InteractiveBootOptions {
   memoryMiB: number;
   accel: AccelMode;
   icountShift?: number | 'auto';
+  /** Read-only virtio drives, /dev/vda, /dev/vdb… in order (e.g. the two-stage boot's EROFS image). */
+  disks?: string[];
 }
 
 export interface InteractiveBootResult {
@@ -37,6 +39,10 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
   if (o.initrd !== undefined) {
     const st = await fs.stat(o.initrd).catch(() => undefined);
     if (!st?.isFile()) throw new InputError(`initrd ${o.initrd}: no such file`);
+  }
+  for (const disk of o.disks ?? []) {
+    const st = await fs.stat(disk).catch(() => undefined);
+    if (!st?.isFile()) throw new InputError(`disk ${disk}: no such file`, { hint: 'give an image file (e.g. from `iofs initrd pack --format erofs`)' });
   }
   const accel = await resolveAccel(o.accel, o.kernel, {
     tcgOnlyBecause: o.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined,

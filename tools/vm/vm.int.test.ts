@@ -168,7 +168,7 @@ describe('iofs vm test', () => {
     expect(String(ps.stdout)).not.toContain(res?.initrd?.path ?? 'never');
   });
 
-  it('a kernel path that does not exist is a clear error before QEMU starts', async () => {
+  it('a kernel or disk path that does not exist is a clear error before QEMU starts', async () => {
     const missing = path.join(tmp, 'no-such-bzImage');
     for (const args of [['test', 'cpio-gzip', '--kernel', missing], ['boot', '--kernel', missing, '--initrd', '/dev/null']]) {
       const r = await iofsVm(args);
@@ -176,5 +176,9 @@ describe('iofs vm test', () => {
       expect(String(r.stderr)).toContain(`error: kernel ${missing}: no such file`);
       expect(String(r.stdout)).toBe('');
     }
+    const noDisk = path.join(tmp, 'no-such-disk.erofs');
+    const r = await iofsVm(['boot', '--kernel', kernel, '--disk', noDisk]);
+    expect(r.exitCode).toBe(ExitCode.USAGE);
+    expect(String(r.stderr)).toContain(`error: disk ${noDisk}: no such file`);
   });
 });

@@ -9,6 +9,7 @@ export function registerVmBoot(group: Command): void {
     .requiredOption('-k, --kernel <bzImage>', 'kernel image (arch/x86/boot/bzImage)')
     .option('-i, --initrd <file>', 'initrd (cpio or EROFS, e.g. from `iofs initrd pack`)')
     .option('-a, --append <args>', 'extra kernel command line, after "console=ttyS0 panic=-1 no_timer_check"', '')
+    .option('-d, --disk <image>', 'attach a read-only virtio drive (/dev/vda, then /dev/vdb…); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
     .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
     .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
@@ -23,9 +24,10 @@ workspace key (.cache/keys/id_ed25519.pub) accepts it.
 
 Examples:
   iofs vm boot --kernel .cache/build/6.12-…/arch/x86/boot/bzImage --initrd guest.cpio.gz
-  iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg`,
+  iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg
+  iofs vm boot -k bzImage -i two-stage.cpio.gz --disk guest.erofs   # the userspace two-stage boot`,
     )
-    .action(async (opts: { kernel: string; initrd?: string; append: string; memory: number; accel: AccelMode; icount?: number | 'auto' }) => {
+    .action(async (opts: { kernel: string; initrd?: string; disk?: string[]; append: string; memory: number; accel: AccelMode; icount?: number | 'auto' }) => {
       const r = await bootInteractive({
         kernel: opts.kernel,
         initrd: opts.initrd,
@@ -33,6 +35,7 @@ Examples:
         memoryMiB: opts.memory,
         accel: opts.accel,
         icountShift: opts.icount,
+        ...(opts.disk ? { disks: opts.disk } : {}),
       });
       process.exitCode = r.exitCode;
     });
