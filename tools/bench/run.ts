@@ -257,6 +257,7 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
   const queue = [...plan.boots];
   let done = 0;
   let stop: InfraError | undefined;
+  let saving: Promise<unknown> = Promise.resolve();
   const bootOne = async (task: BenchPlan['boots'][number]): Promise<void> => {
     const { cell, boot } = task;
     const name = `${cell.id.replace(/[/+]/g, '-')}-b${boot}`;
@@ -275,7 +276,8 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
     const rec = bootRecord(cell, boot, r, lines, o.outDir, cell.disk ? images.get(cell.disk.id)?.bytes : undefined);
     records.push(rec);
     meta.accel = [...accels];
-    await save();
+    // One write at a time, so a slower earlier write never replaces a newer raw.json.
+    await (saving = saving.then(save));
     o.onBoot?.(rec, ++done, plan.boots.length);
     // Infrastructure trouble would fail every later boot too: start no more, let the running ones finish.
     if (r.outcome === 'INFRA' && !stop) stop = new InfraError(`bench: ${cell.id} boot ${boot}: ${r.reason}`, { hint: `run directory ${r.runDir}` });
