@@ -163,6 +163,9 @@ async function hasCcache(): Promise<boolean> {
 /** Run make with O=, appending to build.log; returns nothing, throws with the first errors. */
 async function runMake(m: MakeEnv, args: string[], logFile: string, label: string): Promise<void> {
   const out = createWriteStream(logFile, { flags: 'a' });
+  // A full disk fails the log's writes too: note it and keep going, make's own errors say more.
+  let logError: NodeJS.ErrnoException | undefined;
+  out.on('error', (e: NodeJS.ErrnoException) => (logError ??= e));
   out.write(`\n### ${new Date().toISOString()} make ${args.join(' ')}\n`);
   const p = progress(label);
   // make deletes the target it was writing when it gets SIGTERM, so an interrupted build resumes cleanly.
@@ -175,9 +178,18 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
     ...(m.signal ? { cancelSignal: m.signal } : {}),
   });
   await noteLockChild(m.lockFile, proc.pid);
+  // This run's output also in memory (first MiB and last MiB), for the error report when the log lost its end.
+  const head: string[] = [];
+  let headBytes = 0;
+  let tail = '';
   let rest = '';
   proc.all?.on('data', (chunk: Buffer) => {
-    out.write(chunk);
+    if (!logError) out.write(chunk);
+    const text = chunk.toString('utf8');
+    if (headBytes < 1 << 20) {
+      head.push(text);
+      headBytes += text.length;
+    } else tail = (tail + text).slice(-(1 << 20));
     const parts = (rest + chunk.toString('utf8')).split('\n');
     rest = parts.pop() ?? '';
     for (const l of parts) {
@@ -194,10 +206,16 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
     });
   }
   if (r.exitCode !== 0) {
-    const text = await fs.readFile(logFile, 'utf8');
-    const marker = text.lastIndexOf('\n### ');
-    const errors = firstErrors(text.slice(marker >= 0 ? marker : 0));
-    throw new InfraError(`make ${args.join(' ')} failed in ${m.buildDir} (exit ${r.exitCode})\n${errors}\nfull log: ${logFile}`);
+    const what = ['make', ...args].join(' ');
+    const output = `${head.join('')}${tail ? `\n...\n${tail}` : ''}`;
+    const errors = firstErrors(output);
+    const logNote = logError ? `log (incomplete: ${logError.code ?? logError.message}): ${logFile}` : `full log: ${logFile}`;
+    if (logError?.code === 'ENOSPC' || (await diskFull(m.buildDir, output))) {
+      throw new InfraError(`${what} failed in ${m.buildDir}: no space left on the filesystem holding it\n${errors}\n${logNote}`, {
+        hint: `free space there (df -h ${m.buildDir}) and rerun: the build resumes where it stopped`,
+      });
+    }
+    throw new InfraError(`${what} failed in ${m.buildDir} (exit ${r.exitCode})\n${errors}\n${logNote}`);
   }
   p.done();
 }
@@ -307,7 +325,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
   const jobs = req.jobs ?? os.availableParallelism();
 
   const buildLock = lockPathFor(cache, 'build', buildDir);
-  return withLock(buildLock, `build directory ${buildDir}`, async () => {
+  const buildLocked = async (): Promise<BuildResult> => {
     await fs.mkdir(buildDir, { recursive: true });
     const logFile = path.join(buildDir, 'build.log');
     await fs.writeFile(logFile, `# iofs kernel build: ${tree.path} (${variant}) with ${fragmentNames.join(', ')}\n`);
@@ -388,5 +406,31 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
     const metadataPath = path.join(buildDir, 'iofs-build.json');
     await writeFileAtomic(metadataPath, JSON.stringify(metadata, null, 2) + '\n');
     return { bzImage, buildDir, metadataPath, kernelRelease };
-  });
+  };
+  return withLock(buildLock, `build directory ${buildDir}`, () => explainFullDisk(buildDir, () => buildLocked()));
+}
+
+/**
+ * Did make fail because the disk filled up? Its tools say so in different
+ * words (gcc: "No space left on device", kbuild's fixdep: "not all data was
+ * written"), and some just fail: so also look at what is left.
+ */
+async function diskFull(dir: string, output: string): Promise<boolean> {
+  if (/No space left on device|not all data was written to the output/.test(output)) return true;
+  const st = await fs.statfs(dir).catch(() => undefined);
+  return st !== undefined && st.bavail * st.bsize < 16 * 2 ** 20;
+}
+
+/** Our own writes into the build directory (log, stamps, metadata) failing on a full disk say so. */
+async function explainFullDisk<T>(buildDir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+    throw new InfraError(`no space left on the filesystem holding ${buildDir}: ${(err as Error).message}`, {
+      hint: `free space there (df -h ${buildDir}) and rerun: the build resumes where it stopped`,
+      cause: err,
+    });
+  }
 }

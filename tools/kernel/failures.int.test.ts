@@ -1,8 +1,9 @@
 /**
  * Kernel builds when things go wrong: two iofs processes on one build
- * directory, Ctrl-C in the middle of make, and a compile error half way
- * through a build (in a throwaway clone, so no shared tree is touched),
- * fixed and resumed. Reuses the pristine guest build and the shared ccache.
+ * directory, Ctrl-C in the middle of make, a compile error half way
+ * through a build, and the disk filling up half way (both in throwaway
+ * clones, so no shared tree is touched), fixed and resumed. Reuses the
+ * pristine guest build and the shared ccache.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -72,6 +73,22 @@ describe('kernel build: concurrency and interruption', () => {
   });
 });
 
+/**
+ * A throwaway clone of the 6.12 base laid out like the cache (<root>/trees/6.12 beside
+ * <root>/builds), with the shared ccache: paths relative to the build directory match
+ * the pristine build's, so it hits.
+ */
+async function scratchClone(name: string): Promise<{ scratch: string; tree: string }> {
+  const prepared = await prepareTree(await getBase('6.12'));
+  const scratch = path.join(cacheDir(), `scratch-${name}-${process.pid}`);
+  const tree = path.join(scratch, 'trees', '6.12');
+  await fs.mkdir(path.dirname(tree), { recursive: true });
+  await execa('git', ['clone', '--quiet', '--shared', '--no-checkout', prepared.path, tree]);
+  await execa('git', ['-C', tree, 'checkout', '--quiet', 'base-6.12']);
+  await fs.symlink(path.join(cacheDir(), 'ccache'), path.join(scratch, 'ccache'));
+  return { scratch, tree };
+}
+
 describe('kernel build: a compile error half way', () => {
   let scratch: string;
   afterAll(async () => {
@@ -79,15 +96,9 @@ describe('kernel build: a compile error half way', () => {
   });
 
   it('names the log and the first error; after the fix, the rerun resumes where it stopped', async () => {
-    // A throwaway clone laid out like the cache (<root>/trees/6.12 beside <root>/builds), with the
-    // shared ccache: paths relative to the build directory match the pristine build's, so it hits.
-    const prepared = await prepareTree(await getBase('6.12'));
-    scratch = path.join(cacheDir(), `scratch-failures-${process.pid}`);
-    const tree = path.join(scratch, 'trees', '6.12');
-    await fs.mkdir(path.dirname(tree), { recursive: true });
-    await execa('git', ['clone', '--quiet', '--shared', '--no-checkout', prepared.path, tree]);
-    await execa('git', ['-C', tree, 'checkout', '--quiet', 'base-6.12']);
-    await fs.symlink(path.join(cacheDir(), 'ccache'), path.join(scratch, 'ccache'));
+    const clone = await scratchClone('failures');
+    scratch = clone.scratch;
+    const tree = clone.tree;
     const broken = path.join(tree, 'fs', 'erofs', 'super.c');
     const original = await fs.readFile(broken, 'utf8');
     await fs.writeFile(broken, `${original}\nthis is not C;\n`);
@@ -116,5 +127,46 @@ describe('kernel build: a compile error half way', () => {
     const log = await fs.readFile(logPath, 'utf8');
     const second = log.slice(log.lastIndexOf('\n### '));
     expect(second).not.toMatch(/ CC\s+kernel\/fork\.o/);
+  });
+});
+
+describe('kernel build: the disk fills up half way', () => {
+  let scratch: string | undefined;
+  let builds: string | undefined;
+  afterAll(async () => {
+    if (builds) await execa('umount', [builds], { reject: false });
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+  });
+
+  it('says the filesystem is full, keeps the log and releases the lock; with space freed the build resumes', async () => {
+    const clone = await scratchClone('enospc');
+    scratch = clone.scratch;
+    // Only the build directories on a small tmpfs (a whole build takes ~130 MB): locks and ccache stay on the real disk.
+    builds = path.join(scratch, 'builds');
+    await fs.mkdir(builds);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', builds]);
+
+    const args = ['--tree', clone.tree, '--cache', scratch];
+    const failed = await iofsBuild(args);
+    const err = String(failed.stderr);
+    expect(failed.exitCode, err.slice(-3000)).toBe(ExitCode.INFRA);
+    expect(err).toMatch(/error: make failed in \S+\/builds\/6\.12-tree-\S+: no space left on the filesystem holding it\n/);
+    // make's own first errors are quoted (which tool hits the full disk first varies: gcc, fixdep, ld).
+    expect(err).toMatch(/\*\*\* .*Error \d/);
+    expect(err).toMatch(/free space there \(df -h \S+\) and rerun: the build resumes where it stopped/);
+    const logPath = /(?:full log|log \(incomplete: \w+\)): (\S+build\.log)/.exec(err)?.[1] as string;
+    expect(logPath, err.slice(-3000)).toBeDefined();
+    expect(existsSync(logPath)).toBe(true);
+    // Half way: something was compiled, nothing was linked.
+    const dir = path.dirname(logPath);
+    expect(existsSync(path.join(dir, 'init', 'main.o'))).toBe(true);
+    expect(existsSync(path.join(dir, 'vmlinux'))).toBe(false);
+    expect(await fs.readdir(path.join(scratch, 'locks'))).toEqual([]);
+
+    await execa('mount', ['-o', 'remount,size=1g', builds]);
+    const resumed = await iofsBuild(args);
+    expect(resumed.exitCode, String(resumed.stderr).slice(-3000)).toBe(0);
+    expect(existsSync(path.join(dir, 'arch', 'x86', 'boot', 'bzImage'))).toBe(true);
+    expect(String(resumed.stderr)).not.toMatch(/configuring /); // the configuration survived: only make ran
   });
 });
