@@ -66,7 +66,7 @@ Examples:
       const spec = await loadDemoSpec();
       const controller = new AbortController();
       const onSignal = (sig: NodeJS.Signals): void => {
-        log.warn(`${sig}: stopping QEMU and writing results`);
+        log.warn(`${sig}: stopping what runs (make, a packer or QEMU) and writing results`);
         controller.abort();
       };
       process.once('SIGINT', onSignal);

@@ -4,7 +4,8 @@
  * and the run directory's logs in place:
  *  - QEMU missing (IOFS_QEMU names no binary) and QEMU refusing to start: INFRA
  *  - QEMU killed mid-boot: INFRA naming the signal; Ctrl-C mid-boot: INTERRUPTED,
- *    QEMU stopped, no process left
+ *    QEMU stopped, no process left; Ctrl-C during the kernel build: INTERRUPTED,
+ *    make stopped, its lock released
  *  - the SSH port taken by someone else between our pick and QEMU's bind: retried
  *  - the guest's sshd refusing our key: BOOT-TIMEOUT saying so, before the bound
  *  - security: the key 0600 in a 0700 directory, the guest's authorized_keys
@@ -20,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
 import { packInitrd } from '../initrd/index.js';
-import { buildKernel } from '../kernel/index.js';
+import { buildKernel, lockPathFor } from '../kernel/index.js';
 import type { RunResult } from './runner.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
@@ -91,6 +92,17 @@ async function processesWith(needle: string): Promise<Array<{ pid: number; args:
     .filter((p) => p.args.includes(needle) && !p.args.startsWith('ps '));
 }
 
+/** Processes (make, gcc, ld…) whose working directory is inside `dir`. */
+async function processesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
+    if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(`${pid} ${(await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')}`);
+  }
+  return out;
+}
+
 describe('QEMU failures', () => {
   it('a missing QEMU binary is INFRA naming it, with results.json written', async () => {
     const s = await scenario('no-qemu', {});
@@ -143,12 +155,40 @@ describe('QEMU failures', () => {
     run.kill('SIGINT');
     const r = await run;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(ExitCode.INTERRUPTED);
-    expect(String(r.stderr)).toContain('SIGINT: stopping QEMU and writing results');
+    expect(String(r.stderr)).toContain('SIGINT: stopping what runs (make, a packer or QEMU) and writing results');
     const res = JSON.parse(await fs.readFile(path.join(runDir, 'results.json'), 'utf8')) as RunResult;
     expect(res.outcome).toBe('INTERRUPTED');
     expect(res.finishedAt).toBeDefined();
     expect(existsSync(path.join(runDir, 'console.log'))).toBe(true);
     expect(await processesWith(runDir)).toEqual([]);
+  });
+});
+
+describe('Ctrl-C during the kernel build', () => {
+  it('is INTERRUPTED: make and its compilers stopped, the build lock released, results kept', async () => {
+    const s = await scenario('ctrl-c-build', { bootTimeoutS: 180 });
+    // No --kernel: the scenario's kernel is built (an incremental make over the pristine guest build).
+    const run = execa('node', [iofs, 'vm', 'test', s.file, '--accel', 'tcg'], { reject: false, env: { CI: '1' }, timeout: 10 * 60_000 });
+    let stderr = '';
+    run.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const deadline = Date.now() + 5 * 60_000;
+    let buildDir: string | undefined;
+    while (!buildDir && Date.now() < deadline) {
+      buildDir = /==> building \S+ in (\S+) \(/.exec(stderr)?.[1];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(buildDir, stderr).toBeDefined();
+    const dir = buildDir as string;
+    while ((await processesIn(dir)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    run.kill('SIGINT');
+    const r = await run;
+    expect(r.exitCode, `${r.stdout}\n${stderr}`).toBe(ExitCode.INTERRUPTED);
+    const res = await resultOf(String(r.stdout));
+    expect(res.outcome).toBe('INTERRUPTED');
+    expect(res.reason).toMatch(/during a build or pack/);
+    expect(stderr).toMatch(/build 6\.12 pristine: interrupted/);
+    expect(await processesIn(dir)).toEqual([]);
+    expect(existsSync(lockPathFor(cacheDir(), 'build', dir)), 'the build directory\'s lock is gone').toBe(false);
   });
 });
 

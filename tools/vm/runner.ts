@@ -147,11 +147,12 @@ export async function createRunDir(name: string, runsDir = path.join(cacheDir(),
 let buildChain: Promise<unknown> = Promise.resolve();
 const builds = new Map<string, Promise<BuildResult>>();
 
-export function buildKernelOnce(req: BuildRequest): Promise<BuildResult> {
+export function buildKernelOnce(req: BuildRequest, signal?: AbortSignal): Promise<BuildResult> {
   const key = JSON.stringify(req);
   let p = builds.get(key);
   if (!p) {
-    p = buildChain.then(() => buildKernel(req));
+    // The first caller's signal stops the shared build: in one run every caller shares one signal.
+    p = buildChain.then(() => buildKernel(signal ? { ...req, signal } : req));
     buildChain = p.catch(() => undefined);
     builds.set(key, p);
     p.catch(() => builds.delete(key));
@@ -183,17 +184,29 @@ class Verdict extends Error {
 }
 
 /**
- * Stops waiting for a long step (a kernel build) when the run is aborted. The
- * step's own processes are not ours to kill here: the CLI exits on an
- * interrupt, and execa's cleanup ends its children then.
+ * Ends a long step (a kernel build, a pack) as INTERRUPTED when the run is
+ * aborted. The step got the same signal and stops its own processes (make,
+ * compressors), releasing its lock and removing temporary output: wait for
+ * that, so the CLI does not exit half way through the cleanup, but no more
+ * than 30 s (after that the CLI's exit ends what is left).
  */
 function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return step;
   if (signal.aborted) return Promise.reject(new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM)'));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM) during a build or pack'));
+    const onAbort = (): void => {
+      const settled = step.then(() => undefined, () => undefined);
+      const bound = new Promise<void>((r) => setTimeout(r, 30_000).unref());
+      void Promise.race([settled, bound]).then(() => reject(new Verdict('INTERRUPTED', 'interrupted (SIGINT/SIGTERM) during a build or pack')));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
-    step.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    // Once aborted, the step's own end (its "interrupted" error) is not the verdict: onAbort's is.
+    step
+      .then(
+        (v) => (signal.aborted ? undefined : resolve(v)),
+        (e: unknown) => (signal.aborted ? undefined : reject(e)),
+      )
+      .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -284,7 +297,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       if (release) result.kernelRelease = release;
     } else {
       log.step(`${s.name}: building kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')}${plan.kernel.request.withPatches ? ', with patches' : ', no patches'})`);
-      const built = await untilAborted(buildKernelOnce(plan.kernel.request), opts.signal);
+      const built = await untilAborted(buildKernelOnce(plan.kernel.request, opts.signal), opts.signal);
       bzImage = built.bzImage;
       result.kernel = { bzImage, source: 'build', request: plan.kernel.request, buildDir: built.buildDir, ...(await buildIdentity(built.metadataPath)) };
       result.kernelRelease = built.kernelRelease;

@@ -65,7 +65,7 @@ Examples:
       const onSignal = (sig: NodeJS.Signals): void => {
         if (signalled) return;
         signalled = sig;
-        log.warn(`${sig}: stopping QEMU and writing results`);
+        log.warn(`${sig}: stopping what runs (make, a packer or QEMU) and writing results`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -89,7 +89,8 @@ Examples:
           log.info(`JUnit XML: ${opts.junit}`);
         }
         if (signalled) {
-          // A kernel build may still be running under us: exiting now lets execa's cleanup end it.
+          // Builds and packs were stopped by the signal and given time to clean up; anything
+          // still running under us (a build shared with a status run) ends with our exit.
           process.exit(ExitCode.INTERRUPTED);
         }
         process.exitCode = worstExitCode(results.map((r) => r.outcome));
