@@ -66,11 +66,13 @@ Examples:
       const spec = await loadDemoSpec();
       const controller = new AbortController();
       const onSignal = (sig: NodeJS.Signals): void => {
+        if (controller.signal.aborted) return;
         log.warn(`${sig}: stopping what runs (make, a packer or QEMU) and writing results`);
         controller.abort();
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // `on`, not `once`: execa's exit hook re-raises a signal it sees no other listener for, killing us mid-cleanup.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const { results } = await runScenarios({
           scenarios: spec.scenarios,

@@ -2,15 +2,17 @@
  * `iofs patches status` on every base in kernel-patches/bases.json, for
  * real: the series applies, builds, passes checkpatch and every scenario
  * that uses it, on each base; then a second run redoes nothing whose inputs
- * did not change. Cost: per base one worktree checkout, one ccache-backed
+ * did not change; and Ctrl-C during a build leaves no lock behind. Cost: per base one worktree checkout, one ccache-backed
  * build (all series scenarios share the config) and one boot per scenario;
  * the second run costs a no-op make per base.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../common/paths.js';
-import { loadBases } from '../kernel/index.js';
+import { ExitCode } from '../common/errors.js';
+import { cacheDir, repoRoot } from '../common/paths.js';
+import { loadBases, lockPathFor } from '../kernel/index.js';
 import type { StatusReport } from './index.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
@@ -61,5 +63,26 @@ describe('patches status', () => {
     // Same run directories as the first time: nothing booted again.
     for (const c of scenarios) expect(c.log).toBe(first.report.cells.find((f) => f.id === c.id)?.log);
     expect((Date.now() - t0) / 1000).toBeLessThan(15 * 60);
+  });
+
+  it('Ctrl-C during a build stops make, releases its lock and still prints the matrix (exit 130)', async () => {
+    const run = execa('node', [iofs, 'patches', 'status', '--base', '6.12', '--jobs', '1', '--accel', 'tcg', '--json'], { reject: false, env: { CI: '1' } });
+    let stderr = '';
+    let buildDir: string | undefined;
+    run.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (!buildDir) {
+        buildDir = /==> building \S+ in (\S+) \(/.exec(stderr)?.[1];
+        if (buildDir) setTimeout(() => run.kill('SIGINT'), 1000);
+      }
+    });
+    const r = await run;
+    expect(buildDir, stderr).toBeDefined();
+    expect(r.exitCode, stderr.slice(-3000)).toBe(ExitCode.INTERRUPTED);
+    const report = JSON.parse(String(r.stdout)) as StatusReport;
+    const build = report.cells.find((c) => c.base === '6.12' && c.kind === 'build');
+    expect(build?.summary).toBe('interrupted');
+    expect(report.cells.filter((c) => c.kind === 'scenario').every((c) => c.state === 'skipped')).toBe(true);
+    expect(existsSync(lockPathFor(path.join(cacheDir(), 'status'), 'build', buildDir as string))).toBe(false);
   });
 });

@@ -390,7 +390,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         const logFile = path.join(buildDir, 'build.log');
         const before = await fs.stat(path.join(buildDir, 'iofs-build.json')).catch(() => undefined);
         try {
-          const built = await buildKernelOnce(req);
+          const built = await buildKernelOnce(req, o.signal);
           builds.set(cell.id, built);
           const meta = JSON.parse(await fs.readFile(built.metadataPath, 'utf8')) as { durations?: { buildSeconds?: number } };
           return {
@@ -400,6 +400,8 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
             log: logFile,
           };
         } catch (err) {
+          // Ctrl-C stopped make (its lock released): not the series' failure.
+          if (o.signal?.aborted) return { name, state: 'infra', summary: 'interrupted', log: logFile };
           // On its base the series not compiling, or Kconfig dropping its option, is the series' failure.
           return { name, state: 'fail', summary: (err as Error).message.split('\n')[0] as string, log: logFile };
         }

@@ -93,8 +93,9 @@ Examples:
       }
       const controller = new AbortController();
       const onSignal = (): void => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // `on`, not `once`: execa's exit hook re-raises a signal it sees no other listener for, killing us mid-cleanup.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const report = await runStatus({
           bases,
