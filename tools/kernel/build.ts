@@ -190,7 +190,7 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
       head.push(text);
       headBytes += text.length;
     } else tail = (tail + text).slice(-(1 << 20));
-    const parts = (rest + chunk.toString('utf8')).split('\n');
+    const parts = (rest + text).split('\n');
     rest = parts.pop() ?? '';
     for (const l of parts) {
       const mm = /^\s+([A-Z0-9_]+)\s+(\S+)/.exec(l);
