@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
+import { processesIn } from '../common/testutil.js';
 import { buildKernel, getBase, lockPathFor, prepareTree } from './index.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
@@ -19,17 +20,6 @@ let buildDir: string;
 
 function iofsBuild(extra: string[] = [], env: Record<string, string> = {}) {
   return execa('node', [iofs, ...buildArgs, ...extra], { reject: false, env: { CI: '1', ...env }, timeout: 40 * 60_000 });
-}
-
-/** Processes (make, gcc, ld…) whose working directory is inside `dir`. */
-async function processesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
-    if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(`${pid} ${(await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')}`);
-  }
-  return out;
 }
 
 beforeAll(async () => {

@@ -20,6 +20,7 @@ import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
+import { processesIn } from '../common/testutil.js';
 import { packInitrd } from '../initrd/index.js';
 import { buildKernel, lockPathFor } from '../kernel/index.js';
 import type { RunResult } from './runner.js';
@@ -90,17 +91,6 @@ async function processesWith(needle: string): Promise<Array<{ pid: number; args:
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ pid: Number(m[1]), args: m[2] as string }))
     .filter((p) => p.args.includes(needle) && !p.args.startsWith('ps '));
-}
-
-/** Processes (make, gcc, ld…) whose working directory is inside `dir`. */
-async function processesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
-    if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(`${pid} ${(await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ')}`);
-  }
-  return out;
 }
 
 describe('QEMU failures', () => {
