@@ -19,7 +19,7 @@ export function registerBisectRun(program: Command): void {
     .option('--tree <path>', 'the kernel git checkout being bisected (default: the current directory, where git bisect runs it)')
     .option('--base <name>', 'base the build is filed under (default: the scenario\'s kernel.base)')
     .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, 'auto')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
     .addHelpText(
       'after',
       `

@@ -38,7 +38,8 @@ const program = new Command('iofs')
     `
 Exit codes: 0 ok, 1 check failed, 2 bad input, 3 guest panic, 4 boot timeout,
 5 infrastructure (QEMU, build, missing tool), 130 interrupted.
-Environment: IOFS_CACHE (kernel trees, builds, keys, runs; default <repo>/.cache).`,
+Environment: IOFS_CACHE (kernel trees, builds, ccache, keys, runs; default
+$XDG_CACHE_HOME/iofs, else ~/.cache/iofs: shared by every clone on the machine).`,
   );
 
 // Before registering groups, so subcommands inherit it (bad option → exit 2).

@@ -26,11 +26,29 @@ export interface KernelBase {
    * n/a instead of running them. Empty when the base can do everything.
    */
   notApplicable?: Record<string, string>;
+  /**
+   * Where the Debian package comes from when the machine's own apt suites
+   * do not carry it (7.3: trixie-backports). Then `tarball` is its path
+   * inside the .deb, which `iofs kernel prepare` downloads through a private
+   * sources list into the cache and extracts there (see tools/kernel/source.ts).
+   */
+  debianSuite?: string;
+  /** The Debian package version last verified with the series (with debianSuite). */
+  debianVersion?: string;
+  /** sha256 of that .deb, as the suite's index gave it (with debianSuite). */
+  debianSha256?: string;
+}
+
+/** Every base in bases.json, and the one verbs use when --base is not given. */
+export interface BaseSet {
+  bases: Map<string, KernelBase>;
+  primary: string;
 }
 
 export const defaultBasesFile = path.join(kernelPatchesDir, 'bases.json');
 
 const fields = ['version', 'debianPackage', 'tarball', 'topDir', 'patches'] as const;
+const suiteFields = ['debianSuite', 'debianVersion', 'debianSha256'] as const;
 
 /** The git tag marking the pristine base commit in a prepared tree. */
 export function baseTag(base: Pick<KernelBase, 'name'>): string {
@@ -47,6 +65,11 @@ export function patchesDir(base: KernelBase, root = kernelPatchesDir): string {
  * source in error messages.
  */
 export function parseBases(data: unknown, file = 'bases.json'): Map<string, KernelBase> {
+  return parseBaseSet(data, file).bases;
+}
+
+/** parseBases, with the primary base ("primary": a key of "bases"). Pure. */
+export function parseBaseSet(data: unknown, file = 'bases.json'): BaseSet {
   const fail = (what: string): never => {
     throw new InputError(`${file}: ${what}`, {
       hint: 'each entry of "bases" needs string fields: ' + fields.join(', '),
@@ -67,7 +90,15 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
         fail(`bases.${name}.${f}: missing or not a non-empty string`);
       }
     }
-    const known = [...fields, 'notApplicable'];
+    const known: string[] = [...fields, ...suiteFields, 'notApplicable'];
+    const suite = suiteFields.filter((f) => e[f] !== undefined);
+    if (suite.length > 0 && suite.length < suiteFields.length) {
+      fail(`bases.${name}: ${suiteFields.join(', ')} go together (missing ${suiteFields.filter((f) => e[f] === undefined).join(', ')})`);
+    }
+    for (const f of suite) {
+      if (typeof e[f] !== 'string' || (e[f] as string).length === 0) fail(`bases.${name}.${f}: missing or not a non-empty string`);
+    }
+    if (typeof e.debianSha256 === 'string' && !/^[0-9a-f]{64}$/.test(e.debianSha256)) fail(`bases.${name}.debianSha256: expected 64 hex digits`);
     const unknown = Object.keys(e).filter((k) => !known.includes(k) && !k.startsWith('$'));
     if (unknown.length > 0) fail(`bases.${name}: unknown field(s) ${unknown.join(', ')} (valid: ${known.join(', ')})`);
     const na = e.notApplicable ?? {};
@@ -83,6 +114,7 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
       topDir: e.topDir as string,
       patches: e.patches as string,
       notApplicable: { ...(na as Record<string, string>) },
+      ...(suite.length ? { debianSuite: e.debianSuite as string, debianVersion: e.debianVersion as string, debianSha256: e.debianSha256 as string } : {}),
     };
     if (!/^\d+\.\d+(\.\d+)?/.test(base.version)) fail(`bases.${name}.version: ${JSON.stringify(base.version)} is not a kernel version like 6.12.117`);
     if (!path.isAbsolute(base.tarball)) fail(`bases.${name}.tarball: must be an absolute path, got ${base.tarball}`);
@@ -91,11 +123,25 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
     out.set(name, base);
   }
   if (out.size === 0) fail('"bases" is empty');
-  return out;
+  const primary = (data as Record<string, unknown>).primary;
+  if (typeof primary !== 'string' || !out.has(primary)) {
+    fail(`"primary": expected the name of one of the bases (${[...out.keys()].join(', ')}), got ${JSON.stringify(primary)}`);
+  }
+  return { bases: out, primary: primary as string };
 }
 
 /** Read and validate bases.json (default kernel-patches/bases.json). */
 export async function loadBases(file = defaultBasesFile): Promise<Map<string, KernelBase>> {
+  return (await loadBaseSet(file)).bases;
+}
+
+/** The primary base's name: what every verb uses when --base is not given. */
+export async function primaryBaseName(file = defaultBasesFile): Promise<string> {
+  return (await loadBaseSet(file)).primary;
+}
+
+/** Read and validate bases.json with its primary base. */
+export async function loadBaseSet(file = defaultBasesFile): Promise<BaseSet> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -108,7 +154,7 @@ export async function loadBases(file = defaultBasesFile): Promise<Map<string, Ke
   } catch (err) {
     throw new InputError(`${file}: invalid JSON: ${(err as Error).message}`);
   }
-  return parseBases(data, file);
+  return parseBaseSet(data, file);
 }
 
 /** Look up one base by name; the error lists the valid names. */

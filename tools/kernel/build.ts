@@ -49,7 +49,7 @@ export interface BuildRequest {
   fragments: string[];
   /** false: build the pristine base, without the series. */
   withPatches: boolean;
-  /** Cache root (default IOFS_CACHE or <repo>/.cache). */
+  /** Cache root (default: see cacheDir(): $IOFS_CACHE, $XDG_CACHE_HOME/iofs or ~/.cache/iofs). */
   cache?: string;
   /** make -j (default os.availableParallelism()). */
   jobs?: number;

@@ -13,7 +13,7 @@ export {
   type BuildResult,
   type SourceVariant,
 } from './build.js';
-export { baseTag, getBase, loadBases, parseBases, patchesDir, type KernelBase } from './bases.js';
+export { baseTag, getBase, loadBases, loadBaseSet, parseBases, parseBaseSet, patchesDir, primaryBaseName, type BaseSet, type KernelBase } from './bases.js';
 export {
   configHash,
   configsDir,

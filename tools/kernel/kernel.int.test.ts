@@ -2,7 +2,7 @@
  * The real 6.12 kernel: prepare the tree from the Debian tarball, build the
  * pristine kernel with the default fragments, and stop a build whose
  * fragment asks for a symbol Kconfig drops. Shares the global cache
- * (IOFS_CACHE or <repo>/.cache) so other integration tests reuse the build.
+ * (IOFS_CACHE, else ~/.cache/iofs) so other integration tests reuse the build.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';

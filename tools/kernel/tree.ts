@@ -25,7 +25,7 @@ export interface KernelTree {
 }
 
 export interface TreeOptions {
-  /** Cache root (default IOFS_CACHE or <repo>/.cache). */
+  /** Cache root (default: see cacheDir(): $IOFS_CACHE, $XDG_CACHE_HOME/iofs or ~/.cache/iofs). */
   cache?: string;
 }
 

@@ -23,7 +23,7 @@ export function registerKernelBuild(group: Command): void {
     .option('--no-patches', 'build the pristine base (a git worktree at the base tag), without the series')
     .option('--tree <path>', 'build your own kernel git checkout as it stands instead of the prepared tree')
     .option('--base-ref <ref>', 'with --tree: where the series starts, for the build\'s metadata (default: tag base-<name>, else HEAD, which gets that tag)')
-    .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
     .option('-j, --jobs <n>', 'make -j (default: the CPU count)', positiveInt)
     .addHelpText(
       'after',

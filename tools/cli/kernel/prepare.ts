@@ -10,7 +10,7 @@ export function registerKernelPrepare(group: Command): void {
         'so the series applies with `git am -3` and exports with `git format-patch`. Prints the tree path.',
     )
     .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
-    .option('--cache <dir>', 'cache root holding trees/ and builds/ (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('--cache <dir>', 'cache root holding trees/ and builds/ (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
     .option('--tree <path>', 'use your own kernel git checkout instead of extracting the Debian tarball')
     .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)')
     .addHelpText(

@@ -14,7 +14,7 @@ export function treeOptions(cmd: Command): Command {
     .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
     .option('--tree <path>', 'your own kernel git checkout instead of the prepared tree <cache>/trees/<base>')
     .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE or <repo>/.cache)');
+    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)');
 }
 
 export async function openTree(opts: TreeOpts): Promise<{ base: KernelBase; tree: KernelTree; dir: string }> {

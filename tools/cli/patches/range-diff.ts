@@ -24,7 +24,7 @@ export function registerPatchesRangeDiff(group: Command): void {
     .option('--tree <path>', 'your own kernel git checkout instead of the prepared tree (for --base)')
     .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>)')
     .option('--color', 'colour the output')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
     .addHelpText(
       'after',
       `

@@ -43,7 +43,7 @@ export function registerPatchesStatus(group: Command): void {
     .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, accelMode, 'auto' as AccelMode)
     .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already passed')
     .option('--json', 'print the report as JSON instead of the table')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE or <repo>/.cache)')
+    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
     .addHelpText(
       'after',
       `
