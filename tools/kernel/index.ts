@@ -39,3 +39,4 @@ export {
   type KernelTree,
 } from './tree.js';
 export { withLock, lockPathFor } from './lock.js';
+export { sourceTarball, sourcesDir, type SourceRecord } from './source.js';

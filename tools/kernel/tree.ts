@@ -12,6 +12,7 @@ import { cacheDir } from '../common/paths.js';
 import { baseTag, type KernelBase } from './bases.js';
 import { git, iofsIdentityEnv, revParse } from './git.js';
 import { lockPathFor, withLock } from './lock.js';
+import { sourceTarball, upstreamVersion } from './source.js';
 
 export interface KernelTree {
   /** Absolute path of the source tree (a git work tree). */
@@ -43,8 +44,13 @@ export function pristineTreePath(base: KernelBase, cache = cacheDir()): string {
   return path.join(cache, 'pristine', 'trees', base.name);
 }
 
-/** The commit message of the pristine base commit (part of the reproducible recipe). */
-export function baseCommitMessage(base: KernelBase): string {
+/**
+ * The commit message of the pristine base commit (part of the reproducible
+ * recipe). A package fetched from a suite names its Debian version: the
+ * suite moves on, and the tree says which point release it holds.
+ */
+export function baseCommitMessage(base: KernelBase, debianVersion?: string): string {
+  if (debianVersion) return `Linux ${upstreamVersion(debianVersion)} (Debian ${base.debianPackage} ${debianVersion})`;
   return `Linux ${base.version} (Debian ${base.debianPackage})`;
 }
 
@@ -71,24 +77,20 @@ export async function prepareTree(base: KernelBase, opts: TreeOptions = {}): Pro
       log.debug(`reusing prepared tree ${dest} (${tag} = ${commit})`);
       return { path: dest, base, kind: 'prepared', baseRef: tag, baseCommit: commit };
     }
-    if (!existsSync(base.tarball)) {
-      throw new InputError(`kernel source tarball ${base.tarball} for base ${base.name} is missing`, {
-        hint: `install the Debian package: apt-get install ${base.debianPackage}`,
-      });
-    }
+    const { tarball, record } = await sourceTarball(base, cache);
     const tmp = path.join(cache, 'trees', `.${base.name}.tmp-${process.pid}`);
     await fs.rm(tmp, { recursive: true, force: true });
     await fs.mkdir(tmp, { recursive: true });
     try {
       const p = progress(`prepare ${base.name}`, 15_000);
       let files = 0;
-      await streamLines(execa('tar', ['-xvf', base.tarball, '-C', tmp], { buffer: false }), () => {
+      await streamLines(execa('tar', ['-xvf', tarball, '-C', tmp], { buffer: false }), () => {
         files++;
-        if (files % 500 === 0) p.update(`extracting ${base.tarball}: ${files} files`);
+        if (files % 500 === 0) p.update(`extracting ${tarball}: ${files} files`);
       });
       const work = path.join(tmp, base.topDir);
       if (!existsSync(path.join(work, 'Makefile'))) {
-        throw new InfraError(`${base.tarball} has no ${base.topDir}/Makefile (check topDir in bases.json)`);
+        throw new InfraError(`${tarball} has no ${base.topDir}/Makefile (check topDir in bases.json)`);
       }
       await git(work, ['init', '-q', '-b', 'iofs']);
       let added = 0;
@@ -102,7 +104,7 @@ export async function prepareTree(base: KernelBase, opts: TreeOptions = {}): Pro
       p.update(`git commit of ${added} files`);
       await git(
         work,
-        ['-c', 'core.autocrlf=false', '-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', baseCommitMessage(base)],
+        ['-c', 'core.autocrlf=false', '-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '-m', baseCommitMessage(base, record?.debianVersion)],
         { ...iofsIdentityEnv },
       );
       await git(work, ['tag', tag]);

@@ -17,10 +17,11 @@ import { repoRoot } from '../common/paths.js';
 import { listScenarios, scenariosDir } from './scenario.js';
 import { runScenarios } from './suite.js';
 import type { RunResult } from './runner.js';
+import { coreKernelSpec } from './testkernel.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 const guestManifest = path.join(repoRoot, 'test-vms', 'guest', 'manifest.json');
-const KERNEL = { base: '6.12', fragments: ['guest', 'erofs', 'initrd-erofs'], patches: true };
+let KERNEL: Awaited<ReturnType<typeof coreKernelSpec>>;
 
 let tmp: string;
 let kmode: string[];
@@ -39,6 +40,7 @@ async function consoleOf(r: RunResult): Promise<string> {
 }
 
 beforeAll(async () => {
+  KERNEL = await coreKernelSpec();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-kmode-int-'));
   kmode = (await listScenarios()).filter((n) => n.startsWith('kmode-'));
   // The truncated-image scenario, expecting the wrong errno: a real panic that does not match must FAIL.

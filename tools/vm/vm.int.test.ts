@@ -4,7 +4,7 @@
  * quoted, a guest that never starts sshd is BOOT-TIMEOUT within the bound, a
  * missing kernel is a usage error before QEMU starts.
  *
- * The kernel is the real 6.12 built by buildKernel with the guest fragments
+ * The kernel is the core tier's (the patched primary base, see testkernel.ts)
  * (incremental: shared with the kernel tests through the cache). For quick
  * development runs, IOFS_TEST_KERNEL=/path/to/bzImage skips the build.
  */
@@ -17,11 +17,13 @@ import { ExitCode } from '../common/errors.js';
 import { repoRoot } from '../common/paths.js';
 import { buildKernel } from '../kernel/index.js';
 import type { RunResult } from './runner.js';
+import { coreKernelSpec } from './testkernel.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 const envKernel = process.env.IOFS_TEST_KERNEL;
 let tmp: string;
 let kernel: string;
+let KERNEL: Awaited<ReturnType<typeof coreKernelSpec>>;
 
 function iofsVm(args: string[]) {
   return execa('node', [iofs, 'vm', ...args], { reject: false, env: { CI: '1' }, timeout: 20 * 60_000 });
@@ -48,8 +50,9 @@ async function writeScenario(name: string, json: unknown): Promise<string> {
 const guestManifest = path.join(repoRoot, 'test-vms', 'guest', 'manifest.json');
 
 beforeAll(async () => {
+  KERNEL = await coreKernelSpec();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-vm-int-'));
-  kernel = envKernel ?? (await buildKernel({ base: '6.12', fragments: ['guest', 'erofs'], withPatches: false })).bzImage;
+  kernel = envKernel ?? (await buildKernel({ base: KERNEL.base, fragments: KERNEL.fragments, withPatches: true })).bzImage;
 });
 
 afterAll(async () => {
@@ -60,7 +63,7 @@ describe('iofs vm test', () => {
   it('boots the cpio guest and passes its checks over SSH; a failing check is FAIL, naming it', async () => {
     const failing = await writeScenario('failing', {
       description: 'same guest, one check that cannot pass',
-      kernel: { base: '6.12', fragments: ['guest', 'erofs'] },
+      kernel: KERNEL,
       initrd: { manifest: guestManifest, format: 'cpio', compress: 'gzip' },
       bootTimeoutS: 90,
       checks: [
@@ -115,7 +118,7 @@ describe('iofs vm test', () => {
     // Deterministic junk: not gzip, not cpio, not anything.
     await fs.writeFile(garbage, Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919 + 13) % 251)));
     const file = await writeScenario('garbage', {
-      kernel: { base: '6.12', fragments: ['guest', 'erofs'] },
+      kernel: KERNEL,
       initrd: { image: garbage },
       bootTimeoutS: 120,
       checks: [],
@@ -147,7 +150,7 @@ describe('iofs vm test', () => {
     }));
     const bound = 20;
     const file = await writeScenario('sleeper', {
-      kernel: { base: '6.12', fragments: ['guest', 'erofs'] },
+      kernel: KERNEL,
       initrd: { manifest: path.join(dir, 'manifest.json'), format: 'cpio', compress: 'none' },
       bootTimeoutS: bound,
       checks: [{ name: 'never runs', run: 'true', expect: {} }],

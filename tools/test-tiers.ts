@@ -1,0 +1,65 @@
+/**
+ * Which integration test files are in the core tier (`scripts/test`, what CI
+ * runs: at most 30 minutes on a fresh 2-core machine, one kernel build) and
+ * which wait for `scripts/test --full`. Everything not listed here is full.
+ *
+ * Core proves the product end to end on the primary base with ONE kernel
+ * build (the patched primary kernel, guest + erofs + initrd-erofs), shared
+ * by all three files:
+ *  - vm/kmode.int: kernel mode on every kmode-* scenario, cpio unchanged on
+ *    the same kernel, the documented panics of corrupted images;
+ *  - vm/vm.int: the harness's outcome classes (PASS, FAIL naming the check,
+ *    PANIC quoting the line, BOOT-TIMEOUT within the bound, bad input);
+ *  - vm/failures.int: the main failure paths (QEMU missing, refusing,
+ *    killed, Ctrl-C in a boot and in a build, SSH port taken, key refused).
+ */
+export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/vm.int.test.ts', 'vm/failures.int.test.ts'];
+
+/** One line per full-tier group: what it proves, for the "not run" summary. */
+export const fullGroups: Record<string, string> = {
+  'kernel/kernel.int.test.ts': 'pristine build of the primary base, prepare reproducibility, dropped-symbol check',
+  'kernel/failures.int.test.ts': 'build failure injection: concurrent builds, Ctrl-C in make, compile error, full disk',
+  'fuzz/fuzz.int.test.ts': 'KASAN/UBSAN debug kernel booting a 12-case fuzz sample',
+  'patches/status.int.test.ts': 'the status matrix across every base (applies, builds, checkpatch, scenarios)',
+  'patches/bisect.int.test.ts': 'bisect-run on a synthetic regression',
+  'patches/format.int.test.ts': 'patches format: mails that git am onto a fresh base and pass checkpatch',
+  'bench/bench.int.test.ts': 'reduced benchmark (cpio-gzip and kernel mode, bare and +64M)',
+};
+
+/** The full-tier files that exist but have no line in fullGroups (a unit test keeps this empty). */
+export function undescribedFullFiles(intFiles: string[]): string[] {
+  return intFiles.filter((f) => !coreIntegration.includes(f) && !(f in fullGroups));
+}
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: Array<{ name: string }>;
+}
+
+/**
+ * The end of every `scripts/test` run: the counts as one plain line, and the
+ * groups that did not run with the command that runs them, so nothing is
+ * skipped silently. Pure.
+ */
+export function endOfRunSummary(report: VitestJson | undefined, ranFull: boolean, repoRoot: string): string[] {
+  const lines: string[] = [];
+  if (report) {
+    const skipped = report.numPendingTests + report.numTodoTests;
+    lines.push(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+  } else {
+    lines.push('tests: no report (vitest did not finish): see its output above');
+  }
+  if (ranFull) {
+    lines.push('every tier ran (unit, core, full)');
+    return lines;
+  }
+  const ran = new Set((report?.testResults ?? []).map((t) => t.name.replace(`${repoRoot}/tools/`, '')));
+  lines.push('not run (full tier): run them with `scripts/test --full`');
+  for (const [file, what] of Object.entries(fullGroups)) {
+    if (!ran.has(file)) lines.push(`  tools/${file}: ${what}`);
+  }
+  return lines;
+}
