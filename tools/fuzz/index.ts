@@ -9,4 +9,5 @@ export {
 export { planFuzz, regionQuotas, makeRng, FUZZ_REGIONS, type FuzzCase, type FuzzRegion, type PlanOptions, type Rng } from './plan.js';
 export { classifyBoot, attribute, traceFrames, ownerOf, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Owner, type Verdict, type BootObservation } from './classify.js';
 export { fuzzBoot, type FuzzBoot, type FuzzBootOptions } from './boot.js';
+export { knownCrashesPath, parseKnownCrashes, loadKnownCrashes, knownCrashFor, unexpectedCrashes, type KnownCrash } from './known-crashes.js';
 export { runFuzz, summarize, formatSummary, FUZZ_FRAGMENTS, FUZZ_APPEND, type FuzzOptions, type FuzzSummary, type CaseResult } from './run.js';
