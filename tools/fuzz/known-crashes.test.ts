@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownCrashesPath, knownCrashFor, loadKnownCrashes, parseKnownCrashes, unexpectedCrashes, type KnownCrash } from './known-crashes.js';
 
 let root: string;
@@ -9,6 +9,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'iofs-known-'));
   await writeFile(path.join(root, 'repro.json'), '{}\n');
 });
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 const entry = (over: Partial<KnownCrash> = {}): Record<string, unknown> => ({
   name: 'erofs: KASAN in z_erofs_load_compact_lcluster',
