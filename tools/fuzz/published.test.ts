@@ -68,7 +68,7 @@ describe('published fuzz record', () => {
   it.skipIf(!published)(
     published
       ? 'README.md and test-vms/fuzz/README.md state exactly the counts of test-vms/fuzz/results/record.json'
-      : `README fuzz counts against test-vms/fuzz/results/record.json: skipped, no record yet (produce it with ${FUZZ_RECORD_COMMAND})`,
+      : `README fuzz counts against test-vms/fuzz/results/record.json: skipped, no record yet; produce it with ${FUZZ_RECORD_COMMAND}`,
     () => {
       const record = JSON.parse(readFileSync(fuzzRecordPath, 'utf8')) as FuzzRecord;
       expect(record.cases.map((x) => x.id), 'one case per id of the plan').toEqual(Array.from({ length: record.count }, (_, i) => i));

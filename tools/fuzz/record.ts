@@ -19,7 +19,7 @@ import { countCases, type CaseResult, type FuzzCounts, type FuzzSummary } from '
 export const fuzzRecordPath = path.join(testVmsDir, 'fuzz', 'results', 'record.json');
 
 /** How the record is made, for the test that skips until it exists. */
-export const FUZZ_RECORD_COMMAND = 'scripts/fuzz --publish (iofs vm fuzz --count 300 --seed 1 --jobs 2 --publish)';
+export const FUZZ_RECORD_COMMAND = 'scripts/fuzz --publish, i.e. iofs vm fuzz --count 300 --seed 1 --jobs 2 --publish';
 
 export interface FuzzRecordCase {
   id: number;
