@@ -73,6 +73,15 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), checks: [{ name: 'a', run: ' ', expect: {} }] })).toMatch(/run: must not be empty/);
   });
 
+  it('accepts ${initrdFileSha256:PATH} and ${initrdFileBytes:PATH} of absolute guest paths, for a packed initrd only', () => {
+    const uses = (initrd: unknown, p = '/etc/passwd'): Record<string, unknown> => ({ ...valid(), initrd, checks: [{ name: 'passwd', run: `sha256sum ${p}`, expect: { stdoutContains: `\${initrdFileSha256:${p}}`, stdoutMatches: `^\${initrdFileBytes:${p}}$` } }] });
+    expect(parseScenario(uses({ manifest: 'm.json', format: 'cpio' }), FILE).checks[0]?.expect.stdoutContains).toEqual(['${initrdFileSha256:/etc/passwd}']);
+    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, 'etc/passwd'))).toMatch(/checks\[0\] \(passwd\)\.expect: \$\{initrdFileSha256:etc\/passwd\}: "etc\/passwd" is not an absolute guest path/);
+    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, '/payload/../etc/shadow'))).toMatch(/is not an absolute guest path/);
+    expect(errorOf(uses({ image: 'x.img' }))).toMatch(/^cpio-gzip\.json: passwd uses \$\{initrdFileSha256:\/etc\/passwd\}, which needs an initrd packed from a manifest/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${initrdFile:/init}' } }] })).toMatch(/unknown variable \$\{initrdFile:\/init\}/);
+  });
+
   it('accepts ${hostSha256:PATH} and $comment keys', () => {
     const s = parseScenario({ ...valid(), $comment: 'why', checks: [{ name: 'busybox', run: 'sha256sum /bin/busybox', expect: { stdoutContains: '${hostSha256:/bin/busybox}' } }] }, FILE);
     expect(s.checks[0]?.expect.stdoutContains).toEqual(['${hostSha256:/bin/busybox}']);
