@@ -22,6 +22,7 @@ export const fullGroups: Record<string, string> = {
   'fuzz/fuzz.int.test.ts': 'KASAN/UBSAN debug kernel booting a 12-case fuzz sample',
   'patches/status.int.test.ts': 'the status matrix across every base (applies, builds, checkpatch, scenarios)',
   'patches/bisect.int.test.ts': 'bisect-run on a synthetic regression',
+  'patches/check.int.test.ts': 'checkpatch.pl --strict of the prepared primary tree: a bad patch reported by its error names, a clean one passes',
   'patches/format.int.test.ts': 'patches format: mails that git am onto a fresh base and pass checkpatch',
   'bench/bench.int.test.ts': 'reduced benchmark (cpio-gzip and kernel mode, bare and +64M)',
 };

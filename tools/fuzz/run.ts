@@ -10,6 +10,9 @@
  *                          console.log, console.raw; image.erofs kept only
  *                          for crashes and hangs (the others are replayable)
  *     summary.json         counts per class, per region, the notable cases
+ *
+ * publishFuzzRecord (record.ts) turns a full run into the committed
+ * test-vms/fuzz/results/record.json the READMEs' counts are checked against.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -19,7 +22,7 @@ import { InputError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
 import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
-import { buildKernel } from '../kernel/index.js';
+import { buildKernel, type BuildMetadata } from '../kernel/index.js';
 import { createRunDir, inspectKernel, qemuVersion, resolveAccel, type AccelDecision, type AccelMode } from '../vm/index.js';
 import { fuzzBoot } from './boot.js';
 import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
@@ -72,14 +75,32 @@ export interface CaseResult {
   dir: string;
 }
 
+/** What `iofs kernel build` recorded about the fuzzed kernel (iofs-build.json beside it). */
+export interface FuzzKernelBuild {
+  base: string;
+  baseVersion: string;
+  /** KCIDB patchset hash of the series built in. */
+  seriesHash: string;
+  seriesState: string | null;
+  fragments: string[];
+  configHash: string;
+  treeDirty: boolean;
+}
+
 export interface FuzzSummary {
   seed: number;
   count: number;
   ran: number;
   interrupted: boolean;
+  /** Set when the run was restricted (--region, --case): not the whole plan. */
+  regions?: FuzzRegion[];
+  only?: number[];
+  startedAt: string;
   runDir: string;
   kernel: string;
   kernelRelease?: string;
+  /** Absent for a bzImage that did not come from `iofs kernel build`. */
+  kernelBuild?: FuzzKernelBuild;
   image: { path: string; bytes: number; sha256: string };
   accel: AccelDecision;
   qemuVersion: string;
@@ -103,6 +124,25 @@ export interface FuzzSummary {
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const emptyCounts = (): Record<FuzzClass, number> => Object.fromEntries(FUZZ_CLASSES.map((c) => [c, 0])) as Record<FuzzClass, number>;
 
+/** The series and config a kernel was built with, from the iofs-build.json `iofs kernel build` wrote; undefined for any other bzImage. */
+export async function readKernelBuild(metadataPath: string): Promise<FuzzKernelBuild | undefined> {
+  let meta: Partial<BuildMetadata>;
+  try {
+    meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata>;
+  } catch {
+    return undefined;
+  }
+  return {
+    base: meta.base ?? '',
+    baseVersion: meta.baseVersion ?? '',
+    seriesHash: meta.seriesHash ?? '',
+    seriesState: meta.seriesState ?? null,
+    fragments: (meta.fragments ?? []).map((f) => f.name),
+    configHash: meta.configHash ?? '',
+    treeDirty: meta.tree?.dirty ?? false,
+  };
+}
+
 async function runPool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -123,14 +163,18 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   // Kernel: the debug build with the series, unless one is given.
   let kernel: string;
   let kernelRelease: string | undefined;
+  let kernelBuild: FuzzKernelBuild | undefined;
   if (o.kernel) {
     kernel = path.resolve(o.kernel);
     kernelRelease = (await inspectKernel(kernel)).release;
+    // A bzImage from an iofs build directory (<build>/arch/x86/boot/bzImage) still says which series it carries.
+    kernelBuild = await readKernelBuild(path.resolve(path.dirname(kernel), '..', '..', '..', 'iofs-build.json'));
   } else {
     log.step(`building the fuzz kernel: ${o.base} with the series + ${FUZZ_FRAGMENTS.join(', ')}`);
     const built = await buildKernel({ base: o.base, fragments: FUZZ_FRAGMENTS, withPatches: true });
     kernel = built.bzImage;
     kernelRelease = built.kernelRelease;
+    kernelBuild = await readKernelBuild(built.metadataPath);
   }
 
   // The valid image every case starts from, kept in the run directory.
@@ -206,9 +250,13 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     seed: o.seed,
     count: o.count,
     interrupted: Boolean(o.signal?.aborted),
+    ...(o.regions ? { regions: [...o.regions] } : {}),
+    ...(o.only ? { only: [...o.only] } : {}),
+    startedAt: new Date(t0).toISOString(),
     runDir,
     kernel,
     kernelRelease,
+    ...(kernelBuild ? { kernelBuild } : {}),
     image,
     accel,
     qemuVersion: qemu,
@@ -224,17 +272,39 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
 
 type SummaryHead = Omit<FuzzSummary, 'ran' | 'byClass' | 'byRegion' | 'cleanFailureKinds' | 'notable' | 'controlFailed' | 'oursFailed'>;
 
-/** Counts and the cases worth a look. Pure. */
-export function summarize(results: readonly CaseResult[], head: SummaryHead): FuzzSummary {
+/** What the counts are made of: one case's region and verdict. */
+export interface CountedCase {
+  id: number;
+  region: string;
+  class: FuzzClass;
+  kind: string;
+}
+
+export interface FuzzCounts {
+  byClass: Record<FuzzClass, number>;
+  /** Regions in plan order (control first). */
+  byRegion: Record<string, Record<FuzzClass, number>>;
+  /** Clean failures by reason, in order of first appearance (case id). */
+  cleanFailureKinds: Record<string, number>;
+}
+
+/** Counts per class, per region and per clean-failure reason. Pure. */
+export function countCases(cases: readonly CountedCase[]): FuzzCounts {
   const byClass = emptyCounts();
   const byRegion: Record<string, Record<FuzzClass, number>> = {};
   const cleanFailureKinds: Record<string, number> = {};
-  for (const region of ['control', ...FUZZ_REGIONS]) if (results.some((r) => r.region === region)) byRegion[region] = emptyCounts();
-  for (const r of [...results].sort((a, b) => a.id - b.id)) {
-    byClass[r.verdict.class]++;
-    (byRegion[r.region] ??= emptyCounts())[r.verdict.class]++;
-    if (r.verdict.class === 'clean-failure') cleanFailureKinds[r.verdict.kind] = (cleanFailureKinds[r.verdict.kind] ?? 0) + 1;
+  for (const region of ['control', ...FUZZ_REGIONS]) if (cases.some((r) => r.region === region)) byRegion[region] = emptyCounts();
+  for (const r of [...cases].sort((a, b) => a.id - b.id)) {
+    byClass[r.class]++;
+    (byRegion[r.region] ??= emptyCounts())[r.class]++;
+    if (r.class === 'clean-failure') cleanFailureKinds[r.kind] = (cleanFailureKinds[r.kind] ?? 0) + 1;
   }
+  return { byClass, byRegion, cleanFailureKinds };
+}
+
+/** Counts and the cases worth a look. Pure. */
+export function summarize(results: readonly CaseResult[], head: SummaryHead): FuzzSummary {
+  const { byClass, byRegion, cleanFailureKinds } = countCases(results.map((r) => ({ id: r.id, region: r.region, class: r.verdict.class, kind: r.verdict.kind })));
   const notable = results
     .filter((r) => r.verdict.class === 'crash' || r.verdict.class === 'hang')
     .sort((a, b) => a.id - b.id)
@@ -252,23 +322,30 @@ export function summarize(results: readonly CaseResult[], head: SummaryHead): Fu
   };
 }
 
-/** The human summary: a table of classes per region, then the clean-failure reasons and notable cases. */
-export function formatSummary(s: FuzzSummary): string {
+/**
+ * The table of classes per region, then the clean-failure reasons, most
+ * frequent first: what `iofs vm fuzz` prints and test-vms/fuzz/README.md quotes.
+ */
+export function formatCounts(c: FuzzCounts): string[] {
   const cols = FUZZ_CLASSES;
-  const rows = Object.entries(s.byRegion);
+  const rows = Object.entries(c.byRegion);
   const w = Math.max(8, ...rows.map(([r]) => r.length));
   const line = (name: string, counts: Record<FuzzClass, number>): string =>
-    `${name.padEnd(w)}  ${cols.map((c) => String(counts[c]).padStart(c.length)).join('  ')}  ${String(cols.reduce((n, c) => n + counts[c], 0)).padStart(5)}`;
+    `${name.padEnd(w)}  ${cols.map((k) => String(counts[k]).padStart(k.length)).join('  ')}  ${String(cols.reduce((n, k) => n + counts[k], 0)).padStart(5)}`;
+  const out = [`${'region'.padEnd(w)}  ${cols.join('  ')}  total`, ...rows.map(([r, counts]) => line(r, counts)), line('all', c.byClass)];
+  const kinds = Object.entries(c.cleanFailureKinds).sort((a, b) => b[1] - a[1]);
+  if (kinds.length > 0) out.push('', 'clean failures:', ...kinds.map(([k, n]) => `  ${String(n).padStart(4)}  ${k}`));
+  return out;
+}
+
+/** The human summary: a table of classes per region, then the clean-failure reasons and notable cases. */
+export function formatSummary(s: FuzzSummary): string {
   const out = [
     `fuzz seed ${s.seed}: ${s.ran} of ${s.count} case(s) in ${s.wallS}s (jobs ${s.jobs}, bound ${s.boundS}s, ${s.accel.accel})${s.interrupted ? ' INTERRUPTED' : ''}`,
     `kernel ${s.kernelRelease ?? s.kernel}; image ${s.image.bytes} bytes sha256 ${s.image.sha256.slice(0, 16)}`,
     '',
-    `${'region'.padEnd(w)}  ${cols.join('  ')}  total`,
-    ...rows.map(([r, c]) => line(r, c)),
-    line('all', s.byClass),
+    ...formatCounts(s),
   ];
-  const kinds = Object.entries(s.cleanFailureKinds).sort((a, b) => b[1] - a[1]);
-  if (kinds.length > 0) out.push('', 'clean failures:', ...kinds.map(([k, n]) => `  ${String(n).padStart(4)}  ${k}`));
   if (s.notable.length > 0) {
     out.push('', 'crashes and hangs:');
     for (const n of s.notable) out.push(`  case ${n.id} (${n.region}) ${n.class}/${n.kind} owner=${n.owner ?? '?'}: ${n.mutation}`, `      ${n.line}`, `      ${n.dir}`);

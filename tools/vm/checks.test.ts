@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleMessages, hostFilesToHash, judgeBoot, judgeCheck, substitute, type ObservedBoot, type Variables } from './checks.js';
+import { consoleMessages, hostFilesToHash, initrdFilesToHash, judgeBoot, judgeCheck, substitute, type ObservedBoot, type Variables } from './checks.js';
 import { findPanic } from './console.js';
 import { parseScenario, type BootExpectation, type Check } from './scenario.js';
 
@@ -7,6 +7,7 @@ const FILE = '/repo/test-vms/scenarios/s.json';
 const vars: Variables = {
   scalars: { kernelRelease: '6.12.117', initrdSha256: 'ab'.repeat(32), initrdBytes: '2984712', initrdFormat: 'cpio', initrdCompress: 'gzip,9' },
   hostSha256: { '/bin/busybox': 'cd'.repeat(32), '/repo/test-vms/scenarios/data/x': 'ef'.repeat(32) },
+  initrdFiles: { '/payload/lib/a.ko': { size: 12288, sha256: '12'.repeat(32) } },
 };
 
 function check(expect: Record<string, unknown>): Check {
@@ -22,6 +23,22 @@ describe('substitute', () => {
     expect(substitute('^${kernelRelease}$', vars, FILE, true)).toBe('^6\\.12\\.117$');
     expect(substitute('${hostSha256:/bin/busybox}', vars, FILE)).toBe('cd'.repeat(32));
     expect(substitute('${hostSha256:data/x}', vars, FILE)).toBe('ef'.repeat(32));
+  });
+
+  it("fills a guest file's packed size and SHA-256", () => {
+    expect(substitute('${initrdFileBytes:/payload/lib/a.ko} ${initrdFileSha256:/payload/lib/a.ko}', vars, FILE)).toBe(`12288 ${'12'.repeat(32)}`);
+    expect(() => substitute('${initrdFileSha256:/etc/passwd}', vars, FILE)).toThrow(/\$\{initrdFileSha256:\/etc\/passwd\} has no value in this run/);
+  });
+});
+
+describe('initrdFilesToHash', () => {
+  it('lists the guest files the checks and the boot expectation name, once each', () => {
+    const s = parseScenario({
+      kernel: { base: '6.12' }, initrd: { manifest: 'm', format: 'cpio', payload: '1M' },
+      expectBoot: { consoleContains: '${initrdFileBytes:/init}' },
+      checks: [{ name: 'a', run: 'x', expect: { stdout: '${initrdFileBytes:/payload/b} ${initrdFileSha256:/payload/b}', stdoutMatches: '^${initrdFileSha256:/etc/passwd}' } }],
+    }, FILE);
+    expect(initrdFilesToHash(s)).toEqual(['/etc/passwd', '/init', '/payload/b']);
   });
 });
 
@@ -143,6 +160,12 @@ describe('judgeCheck', () => {
     const v = judgeCheck(check({ stdoutNotMatches: 'overlay' }), ok('overlay / overlay rw'), vars, FILE);
     expect(v).toEqual({ ok: false, reason: 'stdout matches /overlay/m (at "overlay"), it must not' });
   });
+  it('compares a guest file with its packed size and checksum', () => {
+    const c = check({ stdout: '${initrdFileBytes:/payload/lib/a.ko}\n${initrdFileSha256:/payload/lib/a.ko}  /payload/lib/a.ko' });
+    expect(judgeCheck(c, ok(`12288\n${'12'.repeat(32)}  /payload/lib/a.ko\n`), vars, FILE)).toEqual({ ok: true });
+    expect(judgeCheck(c, ok(`12287\n${'12'.repeat(32)}  /payload/lib/a.ko\n`), vars, FILE).reason).toMatch(/^stdout "12287\\n.*", expected "12288\\n/);
+  });
+
   it('compares a guest checksum with the host copy', () => {
     const c = check({ stdoutContains: '${hostSha256:/bin/busybox}' });
     expect(judgeCheck(c, ok(`${'cd'.repeat(32)}  /bin/busybox\n`), vars, FILE).ok).toBe(true);

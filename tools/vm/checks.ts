@@ -3,7 +3,7 @@ import path from 'node:path';
 import { splitPrintk, stripControl, type PanicReport } from './console.js';
 import type { Outcome } from './outcome.js';
 import type { BootExpectation, Check, Scenario, ScalarVariable } from './scenario.js';
-import { variableRefs } from './scenario.js';
+import { expectationTexts, variableRefs } from './scenario.js';
 
 export interface ExecResult {
   stdout: string;
@@ -17,6 +17,8 @@ export interface Variables {
   scalars: Partial<Record<ScalarVariable, string>>;
   /** Absolute host path → SHA-256 hex. */
   hostSha256: Record<string, string>;
+  /** Absolute guest path → size and SHA-256 hex of that file as the packed initrd holds it. */
+  initrdFiles: Record<string, { size: number; sha256: string }>;
 }
 
 export function escapeRegExp(s: string): string {
@@ -26,11 +28,7 @@ export function escapeRegExp(s: string): string {
 /** Host files a scenario's checks and boot expectation hash, as absolute paths (relative ones are relative to the scenario file). */
 export function hostFilesToHash(scenario: Pick<Scenario, 'file' | 'checks' | 'expectBoot'>): string[] {
   const files = new Set<string>();
-  const texts = [
-    ...scenario.checks.flatMap((c) => expectTexts(c).map((text) => ({ text, where: c.name }))),
-    ...bootTexts(scenario.expectBoot).map((text) => ({ text, where: 'expectBoot' })),
-  ];
-  for (const { text, where } of texts) {
+  for (const { text, where } of expectationTexts(scenario)) {
     for (const ref of variableRefs(text, where)) {
       if (ref.kind === 'hostSha256') files.add(path.resolve(path.dirname(scenario.file), ref.value));
     }
@@ -38,14 +36,28 @@ export function hostFilesToHash(scenario: Pick<Scenario, 'file' | 'checks' | 'ex
   return [...files].sort();
 }
 
-function bootTexts(e: BootExpectation | undefined): string[] {
-  return e ? [...(e.consoleContains ?? []), ...(e.consoleMatches ?? []), ...(e.consoleNotMatches ?? [])] : [];
+/** Guest files whose packed size or SHA-256 a scenario's expectations use (${initrdFileSha256:…}, ${initrdFileBytes:…}), sorted. */
+export function initrdFilesToHash(scenario: Pick<Scenario, 'checks' | 'expectBoot'>): string[] {
+  const files = new Set<string>();
+  for (const { text, where } of expectationTexts(scenario)) {
+    for (const ref of variableRefs(text, where)) if (ref.kind === 'initrdFileSha256' || ref.kind === 'initrdFileBytes') files.add(ref.value);
+  }
+  return [...files].sort();
 }
 
-function expectTexts(c: Check): string[] {
-  const e = c.expect;
-  return [e.stdout, ...(e.stdoutContains ?? []), ...(e.stdoutMatches ?? []), ...(e.stdoutNotMatches ?? []),
-    ...(e.stderrContains ?? []), ...(e.stderrMatches ?? [])].filter((t): t is string => t !== undefined);
+function variableValue(ref: ReturnType<typeof variableRefs>[number], vars: Variables, scenarioFile: string): string | undefined {
+  switch (ref.kind) {
+    case 'scalar':
+      return vars.scalars[ref.value as ScalarVariable];
+    case 'hostSha256':
+      return vars.hostSha256[path.resolve(path.dirname(scenarioFile), ref.value)];
+    case 'initrdFileSha256':
+      return vars.initrdFiles[ref.value]?.sha256;
+    case 'initrdFileBytes': {
+      const f = vars.initrdFiles[ref.value];
+      return f === undefined ? undefined : String(f.size);
+    }
+  }
 }
 
 /**
@@ -56,10 +68,7 @@ export function substitute(text: string, vars: Variables, scenarioFile: string, 
   const refs = variableRefs(text, path.basename(scenarioFile));
   let out = text;
   for (const ref of refs) {
-    const value =
-      ref.kind === 'scalar'
-        ? vars.scalars[ref.value as ScalarVariable]
-        : vars.hostSha256[path.resolve(path.dirname(scenarioFile), ref.value)];
+    const value = variableValue(ref, vars, scenarioFile);
     if (value === undefined) throw new Error(`variable \${${ref.raw}} has no value in this run`);
     out = out.split(`\${${ref.raw}}`).join(asRegex ? escapeRegExp(value) : value);
   }

@@ -30,6 +30,7 @@ describe('planScenario', () => {
     });
     expect(p.boot).toEqual({ append: 'loglevel=7', commandLine: 'console=ttyS0 panic=-1 no_timer_check loglevel=7', memoryMiB: 1024, bootTimeoutS: 45, accel: 'auto' });
     expect(p.hostFiles).toEqual(['/bin/busybox']);
+    expect(p.initrdFiles).toEqual([]);
   });
 
   it('builds a developer\'s own tree when asked', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BuildRequest } from '../kernel/index.js';
 import type { ImageEdit, PackOptions } from '../initrd/index.js';
 import type { AccelMode } from './accel.js';
-import { hostFilesToHash } from './checks.js';
+import { hostFilesToHash, initrdFilesToHash } from './checks.js';
 import { kernelCommandLine } from './qemu-args.js';
 import type { BootExpectation, Check, ImageSpec, Scenario } from './scenario.js';
 
@@ -50,6 +50,8 @@ export interface ScenarioPlan {
   checks: Check[];
   /** Host files whose SHA-256 the checks compare against (${hostSha256:…}). */
   hostFiles: string[];
+  /** Guest files whose packed size and SHA-256 the checks compare against (${initrdFileSha256:…}, ${initrdFileBytes:…}). */
+  initrdFiles: string[];
 }
 
 export interface PlanOptions {
@@ -136,6 +138,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     boot,
     checks: s.checks,
     hostFiles: hostFilesToHash(s),
+    initrdFiles: initrdFilesToHash(s),
   };
   if (s.disk) plan.disk = planImage(s.disk, 'disk', o.runDir);
   if (s.expectBoot) plan.expectBoot = s.expectBoot;

@@ -13,7 +13,7 @@ import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
-import { applyImageEdits, describeImageEdit, packInitrd, type PackResult } from '../initrd/index.js';
+import { applyImageEdits, describeImageEdit, expectedFile, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { judgeBoot, judgeCheck, type Variables } from './checks.js';
@@ -236,6 +236,26 @@ export function consoleLogTimeOf(consoleLog: string, line: string): number | und
   return undefined;
 }
 
+/**
+ * Size and SHA-256 of each guest file the expectations name
+ * (${initrdFileSha256:…}, ${initrdFileBytes:…}), from the tree the initrd is
+ * packed from (manifest and payload; without the SSH key, added at pack time).
+ */
+export async function expectedInitrdFiles(plan: Pick<ScenarioPlan, 'scenario' | 'initrd' | 'initrdFiles'>): Promise<Variables['initrdFiles']> {
+  const out: Variables['initrdFiles'] = {};
+  if (plan.initrdFiles.length === 0) return out;
+  const where = path.basename(plan.scenario.file);
+  if (plan.initrd.kind !== 'pack') throw new InputError(`${where}: \${initrdFile…:PATH} needs an initrd packed from a manifest`);
+  const { manifestPath, payloadBytes } = plan.initrd.pack;
+  const tree = await manifestTree(manifestPath, { payloadBytes });
+  for (const f of plan.initrdFiles) {
+    out[f] = await expectedFile(tree, f).catch((err: Error) => {
+      throw new InputError(`${where}: \${initrdFile…:${f}}: the initrd packed from ${manifestPath} holds no such file (${err.message})`);
+    });
+  }
+  return out;
+}
+
 export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = Date.now();
   const s = plan.scenario;
@@ -286,6 +306,8 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
         throw new InputError(`${path.basename(s.file)}: \${hostSha256:…} names ${f}, which cannot be read (${err.code ?? err.message})`);
       });
     }
+    // Guest files the checks compare against, as packing will make them: a path the initrd will not hold is the scenario's fault, found before any build.
+    const initrdFiles = await expectedInitrdFiles(plan);
     // 1. Kernel.
     let bzImage: string;
     const tBuild = Date.now();
@@ -337,6 +359,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
         initrdCompress: initrd.compress,
       },
       hostSha256: {},
+      initrdFiles,
     };
     if (result.kernelRelease) vars.scalars.kernelRelease = result.kernelRelease;
     Object.assign(vars.hostSha256, hostSha256);
@@ -457,7 +480,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
         const verdict = judgeBoot(
           plan.expectBoot,
           { outcome: result.outcome, reason: result.reason, panic: result.panic, wallToPanicS: result.timings.wallToPanicS, consoleLines: guest?.qemu.lines ?? [] },
-          vars ?? { scalars: {}, hostSha256: {} },
+          vars ?? { scalars: {}, hostSha256: {}, initrdFiles: {} },
           s.file,
         );
         result.outcome = verdict.outcome;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
+import { judgeCheck } from './checks.js';
 import {
   expandScenarioArgs, isScenarioPattern, listScenarios, loadScenario, matchScenarioNames, parseScenario, parseSize, scenarioPath, scenariosDir,
 } from './scenario.js';
@@ -71,6 +72,15 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdoutMatches: '(' } }] })).toMatch(/invalid regular expression/);
     expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: {} }, { name: 'a', run: 'y', expect: {} }] })).toMatch(/two checks are named "a"/);
     expect(errorOf({ ...valid(), checks: [{ name: 'a', run: ' ', expect: {} }] })).toMatch(/run: must not be empty/);
+  });
+
+  it('accepts ${initrdFileSha256:PATH} and ${initrdFileBytes:PATH} of absolute guest paths, for a packed initrd only', () => {
+    const uses = (initrd: unknown, p = '/etc/passwd'): Record<string, unknown> => ({ ...valid(), initrd, checks: [{ name: 'passwd', run: `sha256sum ${p}`, expect: { stdoutContains: `\${initrdFileSha256:${p}}`, stdoutMatches: `^\${initrdFileBytes:${p}}$` } }] });
+    expect(parseScenario(uses({ manifest: 'm.json', format: 'cpio' }), FILE).checks[0]?.expect.stdoutContains).toEqual(['${initrdFileSha256:/etc/passwd}']);
+    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, 'etc/passwd'))).toMatch(/checks\[0\] \(passwd\)\.expect: \$\{initrdFileSha256:etc\/passwd\}: "etc\/passwd" is not an absolute guest path/);
+    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, '/payload/../etc/shadow'))).toMatch(/is not an absolute guest path/);
+    expect(errorOf(uses({ image: 'x.img' }))).toMatch(/^cpio-gzip\.json: passwd uses \$\{initrdFileSha256:\/etc\/passwd\}, which needs an initrd packed from a manifest/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${initrdFile:/init}' } }] })).toMatch(/unknown variable \$\{initrdFile:\/init\}/);
   });
 
   it('accepts ${hostSha256:PATH} and $comment keys', () => {
@@ -185,6 +195,34 @@ describe('scenario files', () => {
     const names = await listScenarios();
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) await expect(loadScenario(n)).resolves.toMatchObject({ name: n });
+  });
+
+  it("the demo's mount-table checks hold on their own boot's /proc/mounts and fail on the other's", async () => {
+    // As the guests print them (README.md's demo output; the cpio one from a kmode-cpio-gzip boot).
+    const erofsTable = [
+      'overlay / overlay rw,relatime,lowerdir=/initrd-erofs/lower,upperdir=/initrd-erofs/rw/upper,workdir=/initrd-erofs/rw/work,uuid=on 0 0',
+      'devtmpfs /dev devtmpfs rw,relatime,size=249384k,nr_inodes=62346,mode=755 0 0',
+      'proc /proc proc rw,relatime 0 0',
+      'sysfs /sys sysfs rw,relatime 0 0',
+      'tmpfs /tmp tmpfs rw,relatime 0 0',
+    ].join('\n');
+    const cpioTable = ['rootfs / rootfs rw,size=241364k,nr_inodes=60341 0 0', 'proc /proc proc rw,relatime 0 0', 'sysfs /sys sysfs rw,relatime 0 0', 'devtmpfs /dev devtmpfs rw,relatime,size=241372k,nr_inodes=60343,mode=755 0 0'].join('\n');
+    const vars = { scalars: {}, hostSha256: {}, initrdFiles: {} };
+    const mountTable = async (name: string) => {
+      const s = await loadScenario(name);
+      const c = s.checks.find((x) => x.name === 'mount table');
+      if (!c) throw new Error(`${name} has no "mount table" check`);
+      return (table: string) => judgeCheck(c, { stdout: `${table}\n`, stderr: '', exitCode: 0 }, vars, s.file);
+    };
+    const erofs = await mountTable('kmode-erofs-lz4hc');
+    const cpio = await mountTable('kmode-cpio-gzip');
+    expect(erofs(erofsTable)).toEqual({ ok: true });
+    expect(cpio(cpioTable)).toEqual({ ok: true });
+    expect(erofs(cpioTable).ok).toBe(false);
+    expect(cpio(erofsTable).ok).toBe(false);
+    // The EROFS lower or the initramfs leaking into the new root's view is a failure too.
+    expect(erofs(`${erofsTable}\n/dev/initrd-erofs /tmp/lower erofs ro,relatime 0 0`).reason).toMatch(/must not/);
+    expect(erofs(`${erofsTable.replace('lowerdir=/initrd-erofs/lower', 'lowerdir=/lower')}`).reason).toMatch(/does not match/);
   });
 
   it('a missing scenario lists the known ones', async () => {

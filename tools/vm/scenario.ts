@@ -105,20 +105,27 @@ export interface Scenario {
 
 /**
  * Variables a check may use in its expectations: `${kernelRelease}`,
- * `${initrdSha256}`, `${initrdBytes}`, `${initrdFormat}`, `${initrdCompress}`,
- * and `${hostSha256:PATH}`, the SHA-256 of a host file (absolute, or relative
- * to the scenario file), e.g. to compare a guest file with its source.
+ * `${initrdSha256}`, `${initrdBytes}`, `${initrdFormat}`, `${initrdCompress}`;
+ * `${hostSha256:PATH}`, the SHA-256 of a host file (absolute, or relative
+ * to the scenario file), e.g. to compare a guest file with its source; and
+ * `${initrdFileSha256:PATH}` / `${initrdFileBytes:PATH}`, the SHA-256 and
+ * size of guest file PATH as the packed initrd holds it (manifest plus
+ * payload), e.g. to check a payload file the packer generated.
  */
 export const SCALAR_VARIABLES = ['kernelRelease', 'initrdSha256', 'initrdBytes', 'initrdFormat', 'initrdCompress'] as const;
 export type ScalarVariable = (typeof SCALAR_VARIABLES)[number];
+
+/** Variables that take a path after a colon. */
+export const PATH_VARIABLES = ['hostSha256', 'initrdFileSha256', 'initrdFileBytes'] as const;
+export type PathVariable = (typeof PATH_VARIABLES)[number];
 
 const VARIABLE_REF = /\$\{([^}]*)\}/g;
 
 export interface VariableRef {
   /** The text between ${ and }. */
   raw: string;
-  kind: 'scalar' | 'hostSha256';
-  /** scalar: the variable name; hostSha256: the host path as written. */
+  kind: 'scalar' | PathVariable;
+  /** scalar: the variable name; hostSha256: the host path as written; initrdFile*: the absolute guest path. */
   value: string;
 }
 
@@ -127,16 +134,32 @@ export function variableRefs(text: string, where: string): VariableRef[] {
   const refs: VariableRef[] = [];
   for (const m of text.matchAll(VARIABLE_REF)) {
     const raw = m[1] ?? '';
+    const kind = PATH_VARIABLES.find((v) => raw.startsWith(`${v}:`) && raw.length > v.length + 1);
     if ((SCALAR_VARIABLES as readonly string[]).includes(raw)) refs.push({ raw, kind: 'scalar', value: raw });
-    else if (raw.startsWith('hostSha256:') && raw.length > 'hostSha256:'.length) {
-      refs.push({ raw, kind: 'hostSha256', value: raw.slice('hostSha256:'.length) });
+    else if (kind) {
+      const value = raw.slice(kind.length + 1);
+      if (kind !== 'hostSha256' && (!value.startsWith('/') || value.split('/').includes('..'))) {
+        throw new InputError(`${where}: \${${raw}}: ${JSON.stringify(value)} is not an absolute guest path`);
+      }
+      refs.push({ raw, kind, value });
     } else {
       throw new InputError(`${where}: unknown variable \${${raw}}`, {
-        hint: `variables: ${SCALAR_VARIABLES.map((v) => `\${${v}}`).join(', ')}, \${hostSha256:PATH}`,
+        hint: `variables: ${SCALAR_VARIABLES.map((v) => `\${${v}}`).join(', ')}, ${PATH_VARIABLES.map((v) => `\${${v}:PATH}`).join(', ')}`,
       });
     }
   }
   return refs;
+}
+
+/** Every expectation text of a scenario (checks and boot expectation) with where it is, for variable lookups. */
+export function expectationTexts(s: Pick<Scenario, 'checks' | 'expectBoot'>): Array<{ text: string; where: string }> {
+  const checkTexts = (c: Check): string[] => {
+    const e = c.expect;
+    return [e.stdout, ...(e.stdoutContains ?? []), ...(e.stdoutMatches ?? []), ...(e.stdoutNotMatches ?? []), ...(e.stderrContains ?? []), ...(e.stderrMatches ?? [])].filter((t): t is string => t !== undefined);
+  };
+  const e = s.expectBoot;
+  const bootTexts = e ? [...(e.consoleContains ?? []), ...(e.consoleMatches ?? []), ...(e.consoleNotMatches ?? [])] : [];
+  return [...s.checks.flatMap((c) => checkTexts(c).map((text) => ({ text, where: c.name }))), ...bootTexts.map((text) => ({ text, where: 'expectBoot' }))];
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -379,6 +402,11 @@ export function parseScenario(json: unknown, file: string): Scenario {
     );
   }
   f.done();
+  // A guest file's expected bytes come from the manifest the initrd is packed from: a given image has none.
+  if (initrd.kind === 'image') {
+    const ref = expectationTexts({ checks, expectBoot }).flatMap((t) => variableRefs(t.text, t.where).map((r) => ({ ...r, where: t.where }))).find((r) => r.kind === 'initrdFileSha256' || r.kind === 'initrdFileBytes');
+    if (ref) throw new InputError(`${where}: ${ref.where} uses \${${ref.raw}}, which needs an initrd packed from a manifest; this one is an image used as is`);
+  }
   const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),

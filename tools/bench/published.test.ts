@@ -1,0 +1,101 @@
+/**
+ * The published benchmark (test-vms/bench/results/, written by `iofs bench
+ * --publish`) is what its raw.json says: table.md, plot.svg and summary.json
+ * are re-made from raw.json by the same code a run uses (summarize,
+ * writeResults) and must be byte for byte the committed ones; rendering is
+ * deterministic (every fact comes from raw.json's meta, no clock or path of
+ * this machine). The README's benchmark tables and run facts must state
+ * exactly that record's medians.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../common/paths.js';
+import type { BootRecord, CellSummary } from './aggregate.js';
+import { loadMatrix, publishedResultsDir, summarize, writeResults, type BenchMeta } from './index.js';
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+let raw: { meta: BenchMeta; boots: BootRecord[] };
+let cells: CellSummary[];
+let derivedDir: string;
+let derivedTable: string;
+
+beforeAll(async () => {
+  raw = JSON.parse(await fs.readFile(path.join(publishedResultsDir, 'raw.json'), 'utf8')) as typeof raw;
+  cells = summarize(raw.boots);
+  derivedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-published-'));
+  ({ markdown: derivedTable } = await writeResults(await loadMatrix(), { meta: raw.meta, records: raw.boots, cells }, derivedDir));
+});
+afterAll(async () => {
+  if (derivedDir) await fs.rm(derivedDir, { recursive: true, force: true });
+});
+
+/** A markdown table starting at the line that begins with `firstCell`: header cells and rows, `**` removed. */
+function markdownTable(text: string, firstCell: RegExp): { header: string[]; rows: string[][] } | undefined {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| ') && firstCell.test(l.split('|')[1]?.trim() ?? ''));
+  if (start < 0) return undefined;
+  const cellsOf = (l: string): string[] => l.split('|').slice(1, -1).map((c) => c.trim().replace(/\*\*/g, ''));
+  const rows: string[][] = [];
+  for (let i = start + 2; i < lines.length && lines[i]?.startsWith('|'); i++) rows.push(cellsOf(lines[i] as string));
+  return { header: cellsOf(lines[start] as string), rows };
+}
+
+/** The median part of a rendered cell: "2.46 (2.46–2.46)" → "2.46". */
+const medianOf = (rendered: string): string => rendered.split(' (')[0] as string;
+
+/** Every value of a README table that differs from the same mode and size in the table rendered from the record. */
+function tableMismatches(what: string, readmeTable: ReturnType<typeof markdownTable>, derived: ReturnType<typeof markdownTable>): string[] {
+  if (!readmeTable) return [`README.md: no "${what}" table`];
+  if (!derived) return [`rendered table.md: no "${what}" table`];
+  const out: string[] = [];
+  if (JSON.stringify(readmeTable.header.slice(1)) !== JSON.stringify(derived.header.slice(1))) {
+    out.push(`${what}: README columns ${readmeTable.header.slice(1).join(', ')}, the record's ${derived.header.slice(1).join(', ')}`);
+  }
+  if (readmeTable.rows.length === 0) out.push(`${what}: README table has no rows`);
+  for (const row of readmeTable.rows) {
+    // "two-stage (userspace)" is the README's label for the mode two-stage.
+    const mode = (row[0] ?? '').replace(/ \(.*\)$/, '');
+    const ref = derived.rows.find((r) => r[0] === mode);
+    if (!ref) {
+      out.push(`${what}: README row "${row[0]}" is no mode of the record`);
+      continue;
+    }
+    row.slice(1).forEach((value, i) => {
+      const want = medianOf(ref[i + 1] ?? '');
+      if (value !== want) out.push(`${what}, ${mode}, ${derived.header[i + 1]}: README ${value}, record median ${want}`);
+    });
+  }
+  return out;
+}
+
+describe('published benchmark results', () => {
+  it('are raw.json rendered by the benchmark code: table.md, plot.svg and summary.json byte for byte', async () => {
+    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
+      const committed = await fs.readFile(path.join(publishedResultsDir, f), 'utf8');
+      expect(await fs.readFile(path.join(derivedDir, f), 'utf8'), `${f}: re-render with \`iofs bench --from <run> --publish\``).toBe(committed);
+    }
+  });
+
+  it("README.md's time to /init and MemAvailable tables state the record's medians", () => {
+    const time = tableMismatches('time to /init (s)', markdownTable(readme, /^time to \/init \(s\)$/), markdownTable(derivedTable.split('### Time to /init')[1] ?? '', /^mode$/));
+    const mem = tableMismatches('MemAvailable at /init', markdownTable(readme, /^MemAvailable at \/init \(MiB of \d+\)$/), markdownTable(derivedTable.split('### MemAvailable at /init')[1] ?? '', /^mode$/));
+    expect([...time, ...mem]).toEqual([]);
+    const memHeader = /\| MemAvailable at \/init \(MiB of (\d+)\) \|/.exec(readme)?.[1];
+    expect(memHeader, 'the guest memory in the MemAvailable header').toBe(String(raw.meta.memoryMiB));
+  });
+
+  it("README.md's description of the run is the record's", () => {
+    const intro = (/Latest published run:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? '').replace(/\s+/g, ' ');
+    const shape = /(\d+) cells x (\d+) boots, all passed/.exec(intro);
+    expect(shape?.slice(1), '"N cells x B boots, all passed"').toEqual([String(cells.length), String(raw.meta.bootsPerCell)]);
+    expect(cells.filter((c) => c.passed !== c.boots || c.boots !== raw.meta.bootsPerCell).map((c) => c.cell), 'cells without all boots passed').toEqual([]);
+    const wall = /in ([\d.]+) min on this (\d+)-CPU (.+?) host/.exec(intro);
+    expect(wall?.slice(1), 'wall time, CPUs and CPU model').toEqual([(raw.meta.wallS! / 60).toFixed(1), String(raw.meta.machine.cpus), raw.meta.machine.cpuModel]);
+    const releases = Object.values(raw.meta.kernels).map((k) => k.release);
+    expect(/; (\S+) with the series/.exec(intro)?.[1], 'kernel release').toBe(releases.length === 1 ? releases[0] : releases.join(', '));
+    expect(/-icount shift=(\d+)/.exec(intro)?.[1], 'guest clock').toBe(/-icount shift=(\d+)/.exec(raw.meta.clock)?.[1]);
+    expect(/(\d+) MiB guest/.exec(intro)?.[1], 'guest memory').toBe(String(raw.meta.memoryMiB));
+  });
+});
