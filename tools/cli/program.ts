@@ -9,11 +9,13 @@ import { setQuiet, setVerbose } from '../common/log.js';
 import { reportError } from './action.js';
 import { registerBench } from './bench/index.js';
 import { registerBisectRun } from './bisect-run.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerInitrd } from './initrd/index.js';
 import { registerKernel } from './kernel/index.js';
 import { registerPatches } from './patches/index.js';
 import { registerVm } from './vm/index.js';
+import { versionText } from './version.js';
 
 const DESCRIPTION =
   'initoverlayfs kernel workbench: patch, build and boot Linux with an EROFS initrd\n' +
@@ -29,12 +31,14 @@ Examples:
   iofs demo                                  # the main job (README)
   iofs kernel build                          # the primary base with the series
   iofs vm test 'kmode-*' --keep-going
-  iofs patches status`;
+  iofs patches status
+  iofs completion bash > ~/.local/share/bash-completion/completions/iofs`;
 
 export function buildProgram(): Command {
   const program = new Command('iofs')
     .description(DESCRIPTION)
-    // Options before the verb belong to iofs, after it to the verb.
+    .option('-V, --version', 'print the version and the primary kernel base')
+    // Options before the verb belong to iofs, after it to the verb: `patches format --version N` is the verb's.
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EPILOGUE)
@@ -42,6 +46,9 @@ export function buildProgram(): Command {
       setQuiet(Boolean(root.opts().quiet || verb.opts().quiet));
       setVerbose(Boolean(root.opts().verbose || verb.opts().verbose));
     });
+  program.on('option:version', () => {
+    throw new CommanderError(ExitCode.OK, 'iofs.version', 'version');
+  });
   // Before registering verbs, so they inherit it (a bad option throws, and exits 2).
   program.exitOverride();
   registerDemo(program);
@@ -51,6 +58,7 @@ export function buildProgram(): Command {
   registerVm(program);
   registerBisectRun(program);
   registerBench(program);
+  registerCompletion(program);
   addLogOptions(program);
   return program;
 }
@@ -68,6 +76,10 @@ export async function runCli(argv: string[], program = buildProgram()): Promise<
     return Number(process.exitCode ?? ExitCode.OK);
   } catch (err) {
     if (!(err instanceof CommanderError)) return reportError(err); // a bug: verbs report their own errors
+    if (err.code === 'iofs.version') {
+      process.stdout.write(await versionText());
+      return ExitCode.OK;
+    }
     // Commander's own: 0 for --help, 1 for any usage error. Other codes come from a verb's override (bisect-run: 255).
     return err.exitCode === 1 ? ExitCode.USAGE : err.exitCode;
   }

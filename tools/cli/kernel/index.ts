@@ -6,7 +6,17 @@ import { registerKernelBuild } from './build.js';
 export function registerKernel(program: Command): Command {
   const group = program
     .command('kernel')
-    .description('kernel source trees and builds: prepare a base as a git tree, build it from config fragments');
+    .description('kernel source trees and builds: prepare a base as a git tree, build it from config fragments')
+    .addHelpText(
+      'after',
+      `
+Without --base, both use the primary base named in kernel-patches/bases.json.
+
+Examples:
+  iofs kernel prepare                        # <cache>/trees/<base>, tagged base-<base>
+  iofs kernel build                          # with the series; prints the bzImage path
+  iofs kernel build --base 6.1 --no-patches --config guest erofs`,
+    );
   registerKernelPrepare(group);
   registerKernelBuild(group);
   return group;
