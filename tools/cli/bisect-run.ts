@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
-import { IofsError } from '../common/errors.js';
-import { log } from '../common/log.js';
-import { BisectExit, bisectRun, bisectWord } from '../patches/index.js';
-import { ACCEL_MODES, summaryLine, type AccelMode } from '../vm/index.js';
+import { CommanderError, type Command } from 'commander';
+import type { AccelMode } from '../vm/index.js';
+import { action } from './action.js';
+import { BISECT_ABORT } from './facts.js';
+import { accelOption, baseOption, cacheOption, treeOption } from './options.js';
 
 interface BisectOpts {
   tree?: string;
@@ -16,10 +16,10 @@ export function registerBisectRun(program: Command): void {
     .command('bisect-run')
     .description('for `git bisect run`: build the kernel tree at HEAD as it stands, boot SCENARIO, exit 0 good, 1 bad, 125 skip')
     .argument('<scenario>', 'scenario name in test-vms/scenarios/ or path to a .json file')
-    .option('--tree <path>', 'the kernel git checkout being bisected (default: the current directory, where git bisect runs it)')
-    .option('--base <name>', 'base the build is filed under (default: the scenario\'s kernel.base)')
-    .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, 'auto')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
+    .addOption(treeOption('the kernel git checkout being bisected (default: the current directory, where git bisect runs it)'))
+    .addOption(baseOption('base the build is filed under', "(default: the scenario's kernel.base)"))
+    .addOption(accelOption())
+    .addOption(cacheOption())
     .addHelpText(
       'after',
       `
@@ -34,47 +34,36 @@ The tree is built as it stands, in one build directory that every step reuses
 (incremental), with the scenario's config fragments; no series is applied. The scenario's
 run directory is printed with the verdict.
 
-Example (a regression between v6.12 and your branch):
+Examples (a regression between v6.12 and your branch):
   cd ~/src/linux
   git bisect start my-branch v6.12
+  git bisect run iofs bisect-run cpio-gzip       # iofs on PATH (npm link), else:
   git bisect run node /path/to/workbench/tools/cli/iofs.mjs bisect-run cpio-gzip
   git bisect reset`,
     )
     // git bisect must never read a usage error as "bad": anything wrong with the command aborts.
     .exitOverride((err) => {
-      if (err.exitCode === 0) throw err;
-      process.exit(BisectExit.ABORT);
+      throw err.exitCode === 0 ? err : new CommanderError(BISECT_ABORT, err.code, err.message);
     })
-    .action(async (scenario: string, opts: BisectOpts) => {
-      if (!(ACCEL_MODES as readonly string[]).includes(opts.accel)) {
-        log.error(`--accel must be one of ${ACCEL_MODES.join(', ')}`);
-        process.exit(BisectExit.ABORT);
-      }
-      const controller = new AbortController();
-      const onSignal = (): void => controller.abort();
-      // `on`, not `once`: execa's exit hook re-raises a signal it sees no other listener for, killing us mid-cleanup.
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const r = await bisectRun({
-          scenario,
-          accel: opts.accel,
-          signal: controller.signal,
-          ...(opts.tree ? { tree: opts.tree } : {}),
-          ...(opts.base ? { base: opts.base } : {}),
-          ...(opts.cache ? { cache: opts.cache } : {}),
-        });
-        process.stdout.write(`${summaryLine(r.result)}\n`);
-        process.stdout.write(`bisect-run: ${r.head.slice(0, 12)} is ${bisectWord(r.exitCode)} (${r.result.outcome}, exit ${r.exitCode})\n`);
-        process.exit(r.exitCode);
-      } catch (err) {
-        // Before anything ran: the scenario, the tree or the base is wrong. Stop the bisection.
-        log.error(err instanceof Error ? err.message : String(err));
-        if (err instanceof IofsError && err.hint) log.info(`hint: ${err.hint}`);
-        process.exit(BisectExit.ABORT);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      action(
+        async ({ signal }, scenario: string, opts: BisectOpts) => {
+          const { bisectRun, bisectWord } = await import('../patches/index.js');
+          const { summaryLine } = await import('../vm/index.js');
+          const r = await bisectRun({
+            scenario,
+            accel: opts.accel,
+            signal,
+            ...(opts.tree ? { tree: opts.tree } : {}),
+            ...(opts.base ? { base: opts.base } : {}),
+            ...(opts.cache ? { cache: opts.cache } : {}),
+          });
+          process.stdout.write(`${summaryLine(r.result)}\n`);
+          process.stdout.write(`bisect-run: ${r.head.slice(0, 12)} is ${bisectWord(r.exitCode)} (${r.result.outcome}, exit ${r.exitCode})\n`);
+          return r.exitCode;
+        },
+        // An error means nothing ran: the scenario, the tree or the base is wrong. Stop the bisection.
+        { stopping: 'stopping the build or the boot; git bisect will stop too', errorExit: BISECT_ABORT },
+      ),
+    );
 }

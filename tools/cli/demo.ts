@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, InputError } from '../common/errors.js';
+import { InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
-import { renderDemoReport, type DemoBoot } from '../report/demo.js';
-import { runScenarios, summaryLine, worstExitCode, type AccelMode } from '../vm/index.js';
-import { parseAccel, parseIcount } from './vm/options.js';
+import type { DemoBoot } from '../report/demo.js';
+import type { AccelMode, RunResult } from '../vm/index.js';
+import { action } from './action.js';
+import { accelOption, icountOption } from './options.js';
 
 const DEMO_FILE = path.join(testVmsDir, 'demo.json');
 
@@ -42,8 +43,8 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the main job: build the patched kernel, boot the guest as cpio and as EROFS, test it over SSH, report')
-    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
-    .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
+    .addOption(accelOption())
+    .addOption(icountOption())
     .addHelpText(
       'after',
       `
@@ -62,39 +63,36 @@ Examples:
   iofs demo
   iofs demo --accel tcg > demo.md`,
     )
-    .action(async (opts: DemoOptions) => {
-      const spec = await loadDemoSpec();
-      const controller = new AbortController();
-      const onSignal = (sig: NodeJS.Signals): void => {
-        if (controller.signal.aborted) return;
-        log.warn(`${sig}: stopping what runs (make, a packer or QEMU) and writing results`);
-        controller.abort();
-      };
-      // `on`, not `once`: execa's exit hook re-raises a signal it sees no other listener for, killing us mid-cleanup.
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const { results } = await runScenarios({
-          scenarios: spec.scenarios,
-          jobs: 1,
-          keepGoing: true,
-          accel: opts.accel,
-          icountShift: opts.icount,
-          signal: controller.signal,
-          onResult: (r) => log.info(summaryLine(r)),
-        });
-        const boots: DemoBoot[] = [];
-        for (const result of results) {
-          const check = result.checks.find((c) => c.name === spec.mountTableCheck);
-          const mountTable = check?.stdoutFile ? await fs.readFile(path.join(result.runDir, check.stdoutFile), 'utf8').catch(() => undefined) : undefined;
-          boots.push({ result, mountTable });
-        }
-        process.stdout.write(renderDemoReport(boots));
-        if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
-        process.exitCode = worstExitCode(results.map((r) => r.outcome));
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      action(
+        async ({ signal }, opts: DemoOptions) => {
+          const spec = await loadDemoSpec();
+          const { runScenarios, summaryLine, worstExitCode } = await import('../vm/index.js');
+          const { renderDemoReport } = await import('../report/demo.js');
+          const { results } = await runScenarios({
+            scenarios: spec.scenarios,
+            jobs: 1,
+            keepGoing: true,
+            accel: opts.accel,
+            icountShift: opts.icount,
+            signal,
+            onResult: (r) => log.info(summaryLine(r)),
+          });
+          process.stdout.write(renderDemoReport(await demoBoots(results, spec.mountTableCheck)));
+          return worstExitCode(results.map((r) => r.outcome));
+        },
+        { stopping: 'stopping what runs (make, a packer or QEMU) and writing results' },
+      ),
+    );
+}
+
+/** Each boot with the guest's mount table, as its check recorded it. */
+async function demoBoots(results: RunResult[], mountTableCheck: string): Promise<DemoBoot[]> {
+  const boots: DemoBoot[] = [];
+  for (const result of results) {
+    const check = result.checks.find((c) => c.name === mountTableCheck);
+    const mountTable = check?.stdoutFile ? await fs.readFile(path.join(result.runDir, check.stdoutFile), 'utf8').catch(() => undefined) : undefined;
+    boots.push({ result, mountTable });
+  }
+  return boots;
 }

@@ -4,18 +4,15 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
-import { loadManifest } from '../../initrd/index.js';
-import {
-  defaultBenchJobs, defaultMatrixPath, defaultOutDir, loadMatrix, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
-  type BenchMeta, type BootRecord, type RawRun, type IcountShift, type Selection, type SizeSpec,
-} from '../../bench/index.js';
+import type { BenchMatrix, BenchMeta, BenchPlan, BootRecord, IcountShift, RawRun, Selection } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
-import { parseAccel, parsePositiveInt } from '../vm/options.js';
+import { action, type ActionContext } from '../action.js';
+import { accelOption, jobsOption, parsePositiveInt } from '../options.js';
 
 interface BenchCliOptions {
-  matrix: string;
+  matrix?: string;
   modes?: string[];
-  sizes?: SizeSpec[];
+  sizes?: string[];
   boots?: number;
   read: boolean;
   icount?: IcountShift | 'off';
@@ -35,39 +32,29 @@ function parseList(value: string): string[] {
   return list;
 }
 
-function parseIcount(value: string): IcountShift | 'off' {
-  try {
-    return parseIcountSetting(value, '--icount') ?? 'off';
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-function parseSizes(value: string): SizeSpec[] {
-  try {
-    return parseList(value).map((s) => parseSizeSpec(s, `--sizes ${s}`));
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+function parseBenchIcount(value: string): IcountShift | 'off' {
+  if (value === 'off' || value === 'auto') return value;
+  if (!/^\d+$/.test(value) || Number(value) > 10) throw new InvalidArgumentError('must be 0-10, "auto" or "off"');
+  return Number(value);
 }
 
 export function registerBenchRun(program: Command): Command {
   return program
     .command('bench')
     .description('measure time to /init and memory against initrd size: cpio (none, gzip, zstd, lz4), the userspace two-stage boot, and kernel mode')
-    .option('--matrix <file>', 'the matrix of modes and sizes', defaultMatrixPath)
+    .option('--matrix <file>', 'the matrix of modes and sizes (default: test-vms/bench/matrix.json)')
     .option('--modes <a,b>', 'only these modes (names in the matrix)', parseList)
-    .option('--sizes <0,64M>', 'payload sizes instead of the matrix\'s (binary units)', parseSizes)
+    .option('--sizes <0,64M>', 'payload sizes instead of the matrix\'s (binary units)', parseList)
     .option('--boots <n>', 'boots per cell (default: the matrix\'s)', parsePositiveInt)
     .option('--boot-timeout <s>', 'seconds from QEMU start to SSH (default: the matrix\'s); a loaded host needs more for the large cpio cells', parsePositiveInt)
     .option('--no-read', 'leave out the read case (/init reads one payload file)')
-    .option('--icount <shift>', 'guest clock: QEMU -icount shift=N (0-10: deterministic, 2^N ns per instruction), auto, or off (host wall clock); default: the matrix\'s', parseIcount)
-    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .option('--icount <shift>', 'guest clock: QEMU -icount shift=N (0-10: deterministic, 2^N ns per instruction), auto, or off (host wall clock); default: the matrix\'s', parseBenchIcount)
+    .addOption(accelOption())
     .option('-k, --kernel <bzImage>', 'boot this kernel in every mode instead of building the matrix\'s')
     .option('--out <dir>', 'results directory (default: <cache>/bench/<UTC stamp>/)')
     .option('--publish', 'also copy the results to test-vms/bench/results/ (what the README shows)')
     .option('--from <dir,…>', 'do not boot: re-render table, plot and summary from <dir>/raw.json; several runs (same kernel and clock, e.g. side by side) are merged into --out')
-    .option('-j, --jobs <n>', 'boots at once (default: one per CPU that has the guest\'s memory free when the guest clock is deterministic, else 1)', parsePositiveInt)
+    .addOption(jobsOption('boots at once (default: one per CPU that has the guest\'s memory free when the guest clock is deterministic, else 1)'))
     .option('--dry-run', 'print the plan (cells, images, boots) and exit')
     .addHelpText(
       'after',
@@ -107,82 +94,95 @@ Examples:
   iofs bench --dry-run
   iofs bench --from .cache/bench/20261126T021500Z --publish`,
     )
-    .action(async (opts: BenchCliOptions) => {
-      const loaded = await loadMatrix(path.resolve(opts.matrix));
-      const matrix = opts.bootTimeout ? { ...loaded, bootTimeoutS: opts.bootTimeout } : loaded;
-      if (opts.from?.includes(',') && !opts.out) throw new InputError('--from with several runs needs --out DIR for the merged results');
-      const outDir = path.resolve(opts.out ?? opts.from ?? defaultOutDir());
-      if (opts.from) {
-        const runs: RawRun[] = [];
-        for (const dir of opts.from.split(',').map((d) => path.resolve(d.trim()))) {
-          const text = await fs.readFile(path.join(dir, 'raw.json'), 'utf8').catch(() => {
-            throw new InputError(`--from ${dir}: no raw.json there`);
-          });
-          const raw = JSON.parse(text) as { meta: BenchMeta; boots: BootRecord[] };
-          runs.push({ dir: opts.out ? path.relative(outDir, dir) || '.' : '.', meta: raw.meta, boots: raw.boots });
-        }
-        const merged = mergeRuns(runs);
-        if (runs.length > 1) await fs.mkdir(outDir, { recursive: true });
-        if (runs.length > 1) await fs.writeFile(path.join(outDir, 'raw.json'), `${JSON.stringify({ meta: merged.meta, boots: merged.boots }, null, 2)}\n`);
-        const { markdown } = await writeResults(matrix, { meta: merged.meta, records: merged.boots, cells: summarize(merged.boots) }, outDir);
-        process.stdout.write(markdown);
-        if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
-        return;
-      }
-      const manifest = await loadManifest(matrix.manifest);
-      const sel: Selection = { read: opts.read, payloadDir: manifest.payloadDir };
-      if (opts.modes) sel.modes = opts.modes;
-      if (opts.sizes) sel.sizes = opts.sizes;
-      if (opts.boots) sel.boots = opts.boots;
-      const plan = planBench(matrix, sel);
-      if (opts.dryRun) {
-        process.stdout.write(`${plan.cells.length} cells × ${plan.bootsPerCell} boots = ${plan.boots.length} boots\n`);
-        for (const c of plan.cells) process.stdout.write(`cell ${c.id}: initrd ${c.initrd.id}${c.disk ? `, disk ${c.disk.id}` : ''}${c.append ? `, append "${c.append}"` : ''}\n`);
-        for (const i of plan.images) process.stdout.write(`image ${i.id}\n`);
-        for (const s of plan.skipped) process.stdout.write(`skipped ${s.mode}: ${s.reason}\n`);
-        return;
-      }
-      const icountShift = opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount);
-      const jobs = opts.jobs ?? defaultBenchJobs({ icountShift, cpus: os.cpus().length, freeMiB: os.freemem() / 2 ** 20, memoryMiB: matrix.memoryMiB });
-      log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots, ${jobs} at a time; results in ${outDir}`);
-      const controller = new AbortController();
-      let signalled = false;
-      const onSignal = (sig: NodeJS.Signals): void => {
-        if (signalled) return;
-        signalled = true;
-        log.warn(`${sig}: stopping the current boot and writing the results so far`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const result = await runBench(matrix, plan, {
-          outDir,
-          accel: opts.accel,
-          icountShift,
-          jobs,
-          kernelOverride: opts.kernel,
-          command: ['iofs', ...process.argv.slice(2)].join(' '),
-          signal: controller.signal,
-          onBoot: (r, done, total) =>
-            log.info(`bench [${done}/${total}] ${r.cell} boot ${r.boot}: ${r.outcome}${r.metrics.initUptimeS !== undefined ? ` /init at ${r.metrics.initUptimeS.toFixed(2)}s` : ''}${r.metrics.memAvailableKb !== undefined ? `, ${(r.metrics.memAvailableKb / 1024).toFixed(0)} MiB available` : ''}${r.outcome === 'PASS' ? '' : `: ${r.reason}`}`),
-        });
-        const { markdown } = await writeResults(matrix, result, outDir);
-        process.stdout.write(markdown);
-        log.info(`results: ${outDir}`);
-        if (opts.publish && !signalled) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
-        if (signalled) process.exit(ExitCode.INTERRUPTED);
-        process.exitCode = result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
-      } catch (err) {
-        // Interrupted before any boot (while building or packing): nothing measured, no partial image left.
-        if (signalled) {
-          log.error('interrupted before the boots; packed images so far are kept in the cache, no temporary output left');
-          process.exit(ExitCode.INTERRUPTED);
-        }
-        throw err;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+    .action(
+      action(
+        async (ctx, opts: BenchCliOptions) => {
+          const { loadMatrix, defaultMatrixPath } = await import('../../bench/index.js');
+          const loaded = await loadMatrix(path.resolve(opts.matrix ?? defaultMatrixPath));
+          const matrix = opts.bootTimeout ? { ...loaded, bootTimeoutS: opts.bootTimeout } : loaded;
+          if (opts.from) return rerender(matrix, opts.from, opts);
+          const plan = await planFor(matrix, opts);
+          if (opts.dryRun) return printPlan(plan);
+          return runMatrix(ctx, matrix, plan, opts);
+        },
+        {
+          stopping: 'stopping the current boot and writing the results so far',
+          interrupted: 'interrupted before the boots; packed images so far are kept in the cache, no temporary output left',
+        },
+      ),
+    );
+}
+
+/** --from: no boots, the results of earlier runs rendered again (several merged into --out). */
+async function rerender(matrix: BenchMatrix, from: string, opts: BenchCliOptions): Promise<number> {
+  const { mergeRuns, publishResults, summarize, writeResults } = await import('../../bench/index.js');
+  if (from.includes(',') && !opts.out) throw new InputError('--from with several runs needs --out DIR for the merged results');
+  const outDir = path.resolve(opts.out ?? from);
+  const runs: RawRun[] = [];
+  for (const dir of from.split(',').map((d) => path.resolve(d.trim()))) {
+    const text = await fs.readFile(path.join(dir, 'raw.json'), 'utf8').catch(() => {
+      throw new InputError(`--from ${dir}: no raw.json there`);
     });
+    const raw = JSON.parse(text) as { meta: BenchMeta; boots: BootRecord[] };
+    runs.push({ dir: opts.out ? path.relative(outDir, dir) || '.' : '.', meta: raw.meta, boots: raw.boots });
+  }
+  const merged = mergeRuns(runs);
+  if (runs.length > 1) {
+    await fs.mkdir(outDir, { recursive: true });
+    await fs.writeFile(path.join(outDir, 'raw.json'), `${JSON.stringify({ meta: merged.meta, boots: merged.boots }, null, 2)}\n`);
+  }
+  const { markdown } = await writeResults(matrix, { meta: merged.meta, records: merged.boots, cells: summarize(merged.boots) }, outDir);
+  process.stdout.write(markdown);
+  if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+  return ExitCode.OK;
+}
+
+async function planFor(matrix: BenchMatrix, opts: BenchCliOptions): Promise<BenchPlan> {
+  const { parseSizeSpec, planBench } = await import('../../bench/index.js');
+  const { loadManifest } = await import('../../initrd/index.js');
+  const manifest = await loadManifest(matrix.manifest);
+  const sel: Selection = { read: opts.read, payloadDir: manifest.payloadDir };
+  if (opts.modes) sel.modes = opts.modes;
+  if (opts.sizes) sel.sizes = opts.sizes.map((s) => parseSizeSpec(s, `--sizes ${s}`));
+  if (opts.boots) sel.boots = opts.boots;
+  return planBench(matrix, sel);
+}
+
+function printPlan(plan: BenchPlan): number {
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`${plan.cells.length} cells × ${plan.bootsPerCell} boots = ${plan.boots.length} boots`);
+  for (const c of plan.cells) out(`cell ${c.id}: initrd ${c.initrd.id}${c.disk ? `, disk ${c.disk.id}` : ''}${c.append ? `, append "${c.append}"` : ''}`);
+  for (const i of plan.images) out(`image ${i.id}`);
+  for (const s of plan.skipped) out(`skipped ${s.mode}: ${s.reason}`);
+  return ExitCode.OK;
+}
+
+/** The boots; on Ctrl-C the current boot stops and the results so far are written (exit 130). */
+async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: BenchPlan, opts: BenchCliOptions): Promise<number> {
+  const { defaultBenchJobs, defaultOutDir, publishResults, runBench, writeResults } = await import('../../bench/index.js');
+  const outDir = path.resolve(opts.out ?? defaultOutDir());
+  const icountShift = opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount);
+  const jobs = opts.jobs ?? defaultBenchJobs({ icountShift, cpus: os.cpus().length, freeMiB: os.freemem() / 2 ** 20, memoryMiB: matrix.memoryMiB });
+  log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots, ${jobs} at a time; results in ${outDir}`);
+  const result = await runBench(matrix, plan, {
+    outDir,
+    accel: opts.accel,
+    icountShift,
+    jobs,
+    kernelOverride: opts.kernel,
+    command: ['iofs', ...process.argv.slice(2)].join(' '),
+    signal,
+    onBoot: (r, done, total) => log.info(`bench [${done}/${total}] ${bootLine(r)}`),
+  });
+  const { markdown } = await writeResults(matrix, result, outDir);
+  process.stdout.write(markdown);
+  log.info(`results: ${outDir}`);
+  if (opts.publish && !signal.aborted) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+  return result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
+}
+
+function bootLine(r: BootRecord): string {
+  const init = r.metrics.initUptimeS !== undefined ? ` /init at ${r.metrics.initUptimeS.toFixed(2)}s` : '';
+  const mem = r.metrics.memAvailableKb !== undefined ? `, ${(r.metrics.memAvailableKb / 1024).toFixed(0)} MiB available` : '';
+  return `${r.cell} boot ${r.boot}: ${r.outcome}${init}${mem}${r.outcome === 'PASS' ? '' : `: ${r.reason}`}`;
 }

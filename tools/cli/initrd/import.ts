@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { log } from '../../common/log.js';
-import { withInterrupt } from '../interrupt.js';
-import { importImage, parseFormat, parseSize, type ImportOptions } from '../../initrd/index.js';
+import type { ImportOptions } from '../../initrd/index.js';
+import { action } from '../action.js';
+
+interface ImportCliOptions {
+  format: string;
+  compress?: string;
+  clusterSize?: string;
+  output: string;
+}
 
 export function registerImport(group: Command): void {
   group
@@ -20,14 +27,20 @@ kernel does) into one tree. Ownership becomes root; mtimes SOURCE_DATE_EPOCH or 
 Example:
   iofs initrd import /boot/initrd.img-$(uname -r) -f erofs -c lz4hc,12 -o debian.erofs`,
     )
-    .action(async (image: string, o: { format: string; compress?: string; clusterSize?: string; output: string }) => {
-      const opts: ImportOptions = { input: image, format: parseFormat(o.format), output: o.output };
-      if (o.compress !== undefined) opts.compress = o.compress;
-      if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
-      log.step(`importing ${image} as ${o.format}`);
-      const r = await withInterrupt((signal) => importImage({ ...opts, signal }));
-      for (const s of r.skipped) log.warn(`skipped ${s}`);
-      log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
-      process.stdout.write(`${r.output} ${r.bytes}\n`);
-    });
+    .action(
+      action(
+        async ({ signal }, image: string, o: ImportCliOptions) => {
+          const { importImage, parseFormat, parseSize } = await import('../../initrd/index.js');
+          const opts: ImportOptions = { input: image, format: parseFormat(o.format), output: o.output, signal };
+          if (o.compress !== undefined) opts.compress = o.compress;
+          if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
+          log.step(`importing ${image} as ${o.format}`);
+          const r = await importImage(opts);
+          for (const s of r.skipped) log.warn(`skipped ${s}`);
+          log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
+          process.stdout.write(`${r.output} ${r.bytes}\n`);
+        },
+        { interrupted: 'interrupted; temporary output removed' },
+      ),
+    );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatReport, inspectImage } from '../../initrd/index.js';
+import { action } from '../action.js';
 
 export function registerInspect(group: Command): void {
   group
@@ -15,8 +15,11 @@ Examples:
   iofs initrd inspect /boot/initrd.img-$(uname -r)
   iofs initrd inspect guest.erofs --json | jq .superblock.uuid`,
     )
-    .action(async (image: string, o: { json?: boolean }) => {
-      const r = await inspectImage(image);
-      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatReport(r));
-    });
+    .action(
+      action(async (_ctx, image: string, o: { json?: boolean }) => {
+        const { formatReport, inspectImage } = await import('../../initrd/index.js');
+        const r = await inspectImage(image);
+        process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatReport(r));
+      }),
+    );
 }

@@ -2,8 +2,20 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
-import { withInterrupt } from '../interrupt.js';
-import { packInitrd, parseFormat, parseSize, type PackOptions } from '../../initrd/index.js';
+import type { PackOptions } from '../../initrd/index.js';
+import { action } from '../action.js';
+
+interface PackCliOptions {
+  manifest: string;
+  format: string;
+  compress?: string;
+  payload?: string;
+  authorizedKey: string[];
+  clusterSize?: string;
+  earlyManifest?: string;
+  appendManifest?: string;
+  output: string;
+}
 
 export function registerPack(group: Command): void {
   group
@@ -27,27 +39,37 @@ Examples:
       --payload 256M --authorized-key ~/.ssh/id_ed25519.pub -o guest.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
-    .action(async (o: { manifest: string; format: string; compress?: string; payload?: string; authorizedKey: string[]; clusterSize?: string; earlyManifest?: string; appendManifest?: string; output: string }) => {
-      const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output };
-      if (o.compress !== undefined) opts.compress = o.compress;
-      if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
-      if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
-      if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
-      if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
-      if (o.authorizedKey.length > 0) {
-        opts.authorizedKeys = [];
-        for (const f of o.authorizedKey) {
-          const text = await readFile(f, 'utf8').catch((err: unknown) => {
-            throw new InputError(`--authorized-key ${f}: cannot read: ${(err as Error).message}`);
-          });
-          opts.authorizedKeys.push(...text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')));
-        }
-      }
-      log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
-      const r = await withInterrupt((signal) => packInitrd({ ...opts, signal }));
-      log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
-      process.stdout.write(`${r.output} ${r.bytes}\n`);
+    .action(
+      action(
+        async ({ signal }, o: PackCliOptions) => {
+          const { packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
+          const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output, signal };
+          if (o.compress !== undefined) opts.compress = o.compress;
+          if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
+          if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
+          if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
+          if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
+          if (o.authorizedKey.length > 0) opts.authorizedKeys = await readKeys(o.authorizedKey);
+          log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
+          const r = await packInitrd(opts);
+          log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
+          process.stdout.write(`${r.output} ${r.bytes}\n`);
+        },
+        { interrupted: 'interrupted; temporary output removed' },
+      ),
+    );
+}
+
+/** The keys of each --authorized-key file, comments and blank lines left out. */
+async function readKeys(files: string[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const f of files) {
+    const text = await readFile(f, 'utf8').catch((err: unknown) => {
+      throw new InputError(`--authorized-key ${f}: cannot read: ${(err as Error).message}`);
     });
+    keys.push(...text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')));
+  }
+  return keys;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,15 +1,16 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { buildKernel, defaultFragments } from '../../kernel/index.js';
-import { withInterrupt } from '../interrupt.js';
+import type { Command } from 'commander';
+import { action } from '../action.js';
+import { KERNEL_DEFAULT_FRAGMENTS } from '../facts.js';
+import { baseOption, baseRefOption, cacheOption, collectList, jobsOption, resolveBase, treeOption } from '../options.js';
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').filter(Boolean)];
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
-  return n;
+interface BuildOpts {
+  base?: string;
+  config?: string[];
+  patches: boolean;
+  tree?: string;
+  baseRef?: string;
+  cache?: string;
+  jobs?: number;
 }
 
 export function registerKernelBuild(group: Command): void {
@@ -18,13 +19,13 @@ export function registerKernelBuild(group: Command): void {
     .description(
       'configure (tinyconfig + fragments, checked) and build a kernel out of tree; prints the bzImage path as the last line of stdout',
     )
-    .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
-    .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order; commas work too (default: ${defaultFragments.join(' ')})`, collect)
+    .addOption(baseOption())
+    .option('--config <fragment...>', `config fragments by name (kernel-patches/configs/<name>.config) or path, merged in order; commas work too (default: ${KERNEL_DEFAULT_FRAGMENTS.join(' ')})`, collectList)
     .option('--no-patches', 'build the pristine base (a git worktree at the base tag), without the series')
-    .option('--tree <path>', 'build your own kernel git checkout as it stands instead of the prepared tree')
-    .option('--base-ref <ref>', 'with --tree: where the series starts, for the build\'s metadata (default: tag base-<name>, else HEAD, which gets that tag)')
-    .option('--cache <dir>', 'cache root holding trees/, builds/ and ccache/ (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
-    .option('-j, --jobs <n>', 'make -j (default: the CPU count)', positiveInt)
+    .addOption(treeOption('build your own kernel git checkout as it stands instead of the prepared tree'))
+    .addOption(baseRefOption())
+    .addOption(cacheOption())
+    .addOption(jobsOption('make -j (default: the CPU count)'))
     .addHelpText(
       'after',
       `
@@ -43,17 +44,18 @@ Ctrl-C stops make and its compilers, releases the build directory's lock and exi
 the next build resumes where it stopped.
 
 Examples:
-  iofs kernel build --base 6.12
+  iofs kernel build                          # the primary base, with the series
   iofs kernel build --base 6.12 --no-patches
   iofs kernel build --base 6.12 --config guest erofs initrd-erofs
   iofs kernel build --base 6.12 --tree ~/src/linux --base-ref v6.12
   qemu-system-x86_64 -kernel "$(iofs kernel build --base 6.12 | tail -1)" …`,
     )
-    .action(async (opts: { base: string; config?: string[]; patches: boolean; tree?: string; baseRef?: string; cache?: string; jobs?: number }) => {
-      const result = await withInterrupt(
-        (signal) =>
-          buildKernel({
-            base: opts.base,
+    .action(
+      action(
+        async ({ signal }, opts: BuildOpts) => {
+          const { buildKernel } = await import('../../kernel/index.js');
+          const result = await buildKernel({
+            base: await resolveBase(opts.base),
             fragments: opts.config ?? [],
             withPatches: opts.patches,
             ...(opts.tree ? { tree: opts.tree } : {}),
@@ -61,10 +63,14 @@ Examples:
             ...(opts.cache ? { cache: opts.cache } : {}),
             ...(opts.jobs ? { jobs: opts.jobs } : {}),
             signal,
-          }),
-        'interrupted; make stopped, its lock released; the next build resumes where this one stopped',
-      );
-      process.stderr.write(`kernel ${result.kernelRelease}; metadata ${result.metadataPath}\n`);
-      process.stdout.write(`${result.bzImage}\n`);
-    });
+          });
+          process.stderr.write(`kernel ${result.kernelRelease}; metadata ${result.metadataPath}\n`);
+          process.stdout.write(`${result.bzImage}\n`);
+        },
+        {
+          stopping: 'stopping make and its compilers',
+          interrupted: 'interrupted; make stopped, its lock released; the next build resumes where this one stopped',
+        },
+      ),
+    );
 }

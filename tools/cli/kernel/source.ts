@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
-import { getBase, loadBases, sourceTarball } from '../../kernel/index.js';
+import { action } from '../action.js';
+import { basesOption, cacheOption } from '../options.js';
+
+interface SourceOpts {
+  base?: string[];
+  cache?: string;
+}
 
 export function registerKernelSource(group: Command): void {
   group
     .command('source')
     .description('make sure a base\'s Debian source tarball is on this machine (fetching it when its suite is not the machine\'s); prints its path')
-    .option('--base <name...>', 'bases from kernel-patches/bases.json (default: every base)')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
+    .addOption(basesOption())
+    .addOption(cacheOption())
     .addHelpText(
       'after',
       `
@@ -18,14 +24,18 @@ touching the system's apt configuration. The .deb stays there, so the suite is n
 When the suite has moved to a newer point release, that one is taken with a warning.
 
 Examples:
+  iofs kernel source                         # every base
   iofs kernel source --base 7.3
   tar -tf "$(iofs kernel source --base 7.3)" | head`,
     )
-    .action(async (opts: { base?: string[]; cache?: string }) => {
-      const names = opts.base ?? [...(await loadBases()).keys()];
-      for (const name of names) {
-        const { tarball } = await sourceTarball(await getBase(name), ...(opts.cache ? [opts.cache] : []));
-        process.stdout.write(`${tarball}\n`);
-      }
-    });
+    .action(
+      action(async (_ctx, opts: SourceOpts) => {
+        const { getBase, loadBases, sourceTarball } = await import('../../kernel/index.js');
+        const names = opts.base ?? [...(await loadBases()).keys()];
+        for (const name of names) {
+          const { tarball } = await sourceTarball(await getBase(name), ...(opts.cache ? [opts.cache] : []));
+          process.stdout.write(`${tarball}\n`);
+        }
+      }),
+    );
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { applySeries } from '../../patches/index.js';
-import { lockPathFor, withLock } from '../../kernel/index.js';
-import { cacheDir } from '../../common/paths.js';
 import { log } from '../../common/log.js';
+import { cacheDir } from '../../common/paths.js';
+import { action } from '../action.js';
 import { openTree, treeOptions, type TreeOpts } from './common.js';
 
 export function registerPatchesApply(group: Command): void {
@@ -20,18 +19,22 @@ On a conflict it stops (exit 1) naming the patch and the files; fix them and
 \`git -C <tree> am --continue\`, then run apply again for the rest, or \`git -C <tree> am --abort\`.
 
 Examples:
-  iofs patches apply --base 6.12
+  iofs patches apply                         # the primary base, onto <cache>/trees/<base>
   iofs patches apply --base 6.12 --tree ~/src/linux --base-ref v6.12`,
     )
-    .action(async (opts: TreeOpts) => {
-      const { tree, dir } = await openTree(opts);
-      const cache = opts.cache ?? cacheDir();
-      const r = await withLock(lockPathFor(cache, 'tree', tree.path), `kernel tree ${tree.path}`, () => applySeries(tree, dir));
-      log.info(
-        `${tree.path}: ${r.applied.length} patch(es) applied` +
-          (r.alreadyApplied.length ? `, ${r.alreadyApplied.length} already there` : '') +
-          `; HEAD ${r.head.slice(0, 12)}`,
-      );
-      process.stdout.write(`${r.head}\n`);
-    });
+    .action(
+      action(async (_ctx, opts: TreeOpts) => {
+        const { tree, dir } = await openTree(opts);
+        const { applySeries } = await import('../../patches/index.js');
+        const { lockPathFor, withLock } = await import('../../kernel/index.js');
+        const lock = lockPathFor(opts.cache ?? cacheDir(), 'tree', tree.path);
+        const r = await withLock(lock, `kernel tree ${tree.path}`, () => applySeries(tree, dir));
+        log.info(
+          `${tree.path}: ${r.applied.length} patch(es) applied` +
+            (r.alreadyApplied.length ? `, ${r.alreadyApplied.length} already there` : '') +
+            `; HEAD ${r.head.slice(0, 12)}`,
+        );
+        process.stdout.write(`${r.head}\n`);
+      }),
+    );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { checkSeries } from '../../patches/index.js';
 import { ExitCode } from '../../common/errors.js';
+import type { CheckResult } from '../../patches/index.js';
+import { action } from '../action.js';
 import { openTree, treeOptions, type TreeOpts } from './common.js';
 
 export function registerPatchesCheck(group: Command): void {
@@ -13,19 +14,29 @@ stdout: one line per patch "errors warnings checks name", then a total; the chec
 report of each unclean patch goes to stderr. checkpatch runs inside the tree (the prepared
 one by default), so it sees MAINTAINERS and the git history.
 
-Example:
-  iofs patches check --base 6.12`,
+Examples:
+  iofs patches check                         # the primary base
+  iofs patches check --base 6.1`,
     )
-    .action(async (opts: TreeOpts) => {
-      const { tree, dir } = await openTree(opts);
-      const r = await checkSeries(tree.path, dir);
-      process.stdout.write('errors warnings checks patch\n');
-      for (const p of r.patches) {
-        if (p.errors + p.warnings + p.checks > 0) process.stderr.write(`\n=== ${p.name}\n${p.output}\n`);
-        process.stdout.write(`${String(p.errors).padStart(6)} ${String(p.warnings).padStart(8)} ${String(p.checks).padStart(6)} ${p.name}\n`);
-      }
-      const sum = (k: 'errors' | 'warnings' | 'checks'): number => r.patches.reduce((a, p) => a + p[k], 0);
-      process.stdout.write(`${String(sum('errors')).padStart(6)} ${String(sum('warnings')).padStart(8)} ${String(sum('checks')).padStart(6)} total (${r.patches.length} patches)\n`);
-      if (!r.clean) process.exitCode = ExitCode.FAIL;
-    });
+    .action(
+      action(async (_ctx, opts: TreeOpts) => {
+        const { tree, dir } = await openTree(opts);
+        const { checkSeries } = await import('../../patches/index.js');
+        const r = await checkSeries(tree.path, dir);
+        printChecks(r);
+        return r.clean ? ExitCode.OK : ExitCode.FAIL;
+      }),
+    );
+}
+
+function printChecks(r: CheckResult): void {
+  const row = (e: number, w: number, c: number, what: string): string =>
+    `${String(e).padStart(6)} ${String(w).padStart(8)} ${String(c).padStart(6)} ${what}\n`;
+  process.stdout.write('errors warnings checks patch\n');
+  for (const p of r.patches) {
+    if (p.errors + p.warnings + p.checks > 0) process.stderr.write(`\n=== ${p.name}\n${p.output}\n`);
+    process.stdout.write(row(p.errors, p.warnings, p.checks, p.name));
+  }
+  const sum = (k: 'errors' | 'warnings' | 'checks'): number => r.patches.reduce((a, p) => a + p[k], 0);
+  process.stdout.write(row(sum('errors'), sum('warnings'), sum('checks'), `total (${r.patches.length} patches)`));
 }

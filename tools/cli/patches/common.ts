@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { getBase, patchesDir, resolveTree, type KernelBase, type KernelTree } from '../../kernel/index.js';
+import type { KernelBase, KernelTree } from '../../kernel/index.js';
+import { baseOption, baseRefOption, cacheOption, resolveBase, treeOption } from '../options.js';
 
 export interface TreeOpts {
-  base: string;
+  base?: string;
   tree?: string;
   baseRef?: string;
   cache?: string;
@@ -10,15 +11,12 @@ export interface TreeOpts {
 
 /** The options every patches verb shares. */
 export function treeOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--base <name>', 'base from kernel-patches/bases.json, e.g. 6.12')
-    .option('--tree <path>', 'your own kernel git checkout instead of the prepared tree <cache>/trees/<base>')
-    .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)');
+  return cmd.addOption(baseOption()).addOption(treeOption()).addOption(baseRefOption()).addOption(cacheOption());
 }
 
 export async function openTree(opts: TreeOpts): Promise<{ base: KernelBase; tree: KernelTree; dir: string }> {
-  const base = await getBase(opts.base);
+  const { getBase, patchesDir, resolveTree } = await import('../../kernel/index.js');
+  const base = await getBase(await resolveBase(opts.base));
   const tree = await resolveTree(base, {
     ...(opts.tree ? { tree: opts.tree } : {}),
     ...(opts.baseRef ? { baseRef: opts.baseRef } : {}),

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { log } from '../../common/log.js';
 import { cacheDir } from '../../common/paths.js';
-import { sideCache } from '../../kernel/index.js';
-import { defaultFormatDir, formatForSending, previousVersionDir } from '../../patches/index.js';
+import { action } from '../action.js';
+import { parsePositiveInt } from '../options.js';
 import { openTree, treeOptions, type TreeOpts } from './common.js';
 
 interface FormatOpts extends TreeOpts {
@@ -13,16 +13,10 @@ interface FormatOpts extends TreeOpts {
   previous?: string;
 }
 
-function version(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
-  return n;
-}
-
 export function registerPatchesFormat(group: Command): void {
   treeOptions(group.command('format'))
     .description('format the series as version N for git send-email: cover letter, --base, recipients, range-diff; prints the files')
-    .requiredOption('--version <n>', 'the version of the series being sent (1, 2, …)', version)
+    .requiredOption('--version <n>', 'the version of the series being sent (1, 2, …)', parsePositiveInt)
     .option('--rfc', 'subject prefix [RFC PATCH vN] instead of [PATCH vN]')
     .option('-o, --output <dir>', 'where to write the mails (default: kernel-patches/<base>/versions/v<N>, kept as the record of what was sent)')
     .option('--previous <dir|ref>', 'the previous version, for the range-diff in the cover letter (default: kernel-patches/<base>/versions/v<N-1> when it exists)')
@@ -47,26 +41,30 @@ Examples:
   iofs patches format --base 6.12 --version 2 --rfc -o /tmp/out
   git send-email --dry-run kernel-patches/6.12/versions/v1/*.patch`,
     )
-    .action(async (opts: FormatOpts) => {
-      const { tree, dir } = await openTree(opts);
-      const root = await sideCache('status', opts.cache ?? cacheDir());
-      const outDir = path.resolve(opts.output ?? defaultFormatDir(dir, opts.version));
-      const previous = opts.previous ?? previousVersionDir(dir, opts.version);
-      if (opts.version > 1 && !previous) log.warn(`no previous version given or kept (${defaultFormatDir(dir, opts.version - 1)}): no range-diff in the cover letter`);
-      const r = await formatForSending({
-        source: tree,
-        seriesDir: dir,
-        version: opts.version,
-        rfc: Boolean(opts.rfc),
-        outDir,
-        root,
-        cache: opts.cache ?? cacheDir(),
-        ...(previous ? { previous } : {}),
-      });
-      log.info(`To: ${r.to.join(', ') || '(none)'}`);
-      log.info(`Cc: ${r.cc.join(', ') || '(none)'}`);
-      if (r.rangeDiffAgainst) log.info(`range-diff against ${r.rangeDiffAgainst}`);
-      log.info(`${r.files.length} mail(s) in ${r.outDir}; base-commit ${r.baseCommit}. Check, then: git send-email ${path.relative(process.cwd(), r.outDir) || '.'}/*.patch`);
-      for (const f of r.files) process.stdout.write(`${path.join(r.outDir, f)}\n`);
-    });
+    .action(
+      action(async (_ctx, opts: FormatOpts) => {
+        const { tree, dir } = await openTree(opts);
+        const { sideCache } = await import('../../kernel/index.js');
+        const { defaultFormatDir, formatForSending, previousVersionDir } = await import('../../patches/index.js');
+        const cache = opts.cache ?? cacheDir();
+        const outDir = path.resolve(opts.output ?? defaultFormatDir(dir, opts.version));
+        const previous = opts.previous ?? previousVersionDir(dir, opts.version);
+        if (opts.version > 1 && !previous) log.warn(`no previous version given or kept (${defaultFormatDir(dir, opts.version - 1)}): no range-diff in the cover letter`);
+        const r = await formatForSending({
+          source: tree,
+          seriesDir: dir,
+          version: opts.version,
+          rfc: Boolean(opts.rfc),
+          outDir,
+          root: await sideCache('status', cache),
+          cache,
+          ...(previous ? { previous } : {}),
+        });
+        log.info(`To: ${r.to.join(', ') || '(none)'}`);
+        log.info(`Cc: ${r.cc.join(', ') || '(none)'}`);
+        if (r.rangeDiffAgainst) log.info(`range-diff against ${r.rangeDiffAgainst}`);
+        log.info(`${r.files.length} mail(s) in ${r.outDir}; base-commit ${r.baseCommit}. Check, then: git send-email ${path.relative(process.cwd(), r.outDir) || '.'}/*.patch`);
+        for (const f of r.files) process.stdout.write(`${path.join(r.outDir, f)}\n`);
+      }),
+    );
 }

@@ -19,9 +19,9 @@ Format of kernel-patches/<base>/:
   0000-cover-letter.patch   the hand-written cover letter: not in series, never overwritten
   0001-….patch …            git format-patch output (--zero-commit, base-commit: trailer)
 
-The developer's loop:
+Examples (the developer's loop; without --base a verb uses the primary base of bases.json):
   iofs patches apply --base 6.12          # series onto <cache>/trees/6.12 (git am -3)
-  $EDITOR .cache/trees/6.12/init/…        # edit, git commit --amend / rebase -i as usual
+  $EDITOR ~/.cache/iofs/trees/6.12/init/… # edit, git commit --amend / rebase -i as usual
   iofs kernel build --base 6.12           # incremental rebuild of the tree as it stands
   iofs patches export --base 6.12         # commits back into kernel-patches/6.12/
   iofs patches check --base 6.12          # checkpatch.pl --strict on each patch

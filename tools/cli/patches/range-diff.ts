@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cacheDir } from '../../common/paths.js';
-import { getBase, resolveTree, sideCache } from '../../kernel/index.js';
-import { rangeDiff } from '../../patches/index.js';
+import { action } from '../action.js';
+import { baseOption, baseRefOption, cacheOption, resolveBase, treeOption } from '../options.js';
 import type { TreeOpts } from './common.js';
 
 interface RangeDiffOpts extends TreeOpts {
@@ -16,15 +16,15 @@ export function registerPatchesRangeDiff(group: Command): void {
   group
     .command('range-diff')
     .description('compare two versions of the series, or two bases\' copies of it, with git range-diff')
-    .requiredOption('--base <name>', 'base of both sides (and where revisions are looked up), e.g. 6.12')
+    .addOption(baseOption('base of both sides (and where revisions are looked up)'))
     .requiredOption('--from <dir|ref>', 'the older side: a directory of patches, a revision (meaning <base>..REF) or a range A..B')
     .requiredOption('--to <dir|ref>', 'the newer side, the same way')
     .option('--from-base <name>', 'base of the --from side when it differs (two bases\' copies of the series)')
     .option('--to-base <name>', 'base of the --to side when it differs')
-    .option('--tree <path>', 'your own kernel git checkout instead of the prepared tree (for --base)')
-    .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>)')
+    .addOption(treeOption('your own kernel git checkout instead of the prepared tree (for --base)'))
+    .addOption(baseRefOption())
     .option('--color', 'colour the output')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
+    .addOption(cacheOption())
     .addHelpText(
       'after',
       `
@@ -40,22 +40,24 @@ Examples:
   iofs patches range-diff --base 6.12 --from base-6.12..v1-branch --to HEAD --tree ~/src/linux
   iofs patches range-diff --base 6.12 --from kernel-patches/6.1 --from-base 6.1 --to kernel-patches/6.12`,
     )
-    .action(async (opts: RangeDiffOpts) => {
-      const cache = opts.cache ?? cacheDir();
-      const open = async (name: string): Promise<Awaited<ReturnType<typeof resolveTree>>> => {
-        const base = await getBase(name);
-        const own = name === opts.base && opts.tree;
-        return resolveTree(base, { cache, ...(own ? { tree: opts.tree } : {}), ...(own && opts.baseRef ? { baseRef: opts.baseRef } : {}) });
-      };
-      const fromTree = await open(opts.fromBase ?? opts.base);
-      const toTree = await open(opts.toBase ?? opts.base);
-      const r = await rangeDiff({
-        from: { tree: fromTree, spec: opts.from },
-        to: { tree: toTree, spec: opts.to },
-        root: await sideCache('status', cache),
-        color: Boolean(opts.color),
-      });
-      process.stderr.write(`git range-diff ${r.fromRange} ${r.toRange} (in ${r.repo})\n`);
-      process.stdout.write(r.text.endsWith('\n') || r.text === '' ? r.text : `${r.text}\n`);
-    });
+    .action(
+      action(async (_ctx, opts: RangeDiffOpts) => {
+        const { getBase, resolveTree, sideCache } = await import('../../kernel/index.js');
+        const { rangeDiff } = await import('../../patches/index.js');
+        const cache = opts.cache ?? cacheDir();
+        const base = await resolveBase(opts.base);
+        const open = async (name: string): ReturnType<typeof resolveTree> => {
+          const own = name === base && opts.tree;
+          return resolveTree(await getBase(name), { cache, ...(own ? { tree: opts.tree } : {}), ...(own && opts.baseRef ? { baseRef: opts.baseRef } : {}) });
+        };
+        const r = await rangeDiff({
+          from: { tree: await open(opts.fromBase ?? base), spec: opts.from },
+          to: { tree: await open(opts.toBase ?? base), spec: opts.to },
+          root: await sideCache('status', cache),
+          color: Boolean(opts.color),
+        });
+        process.stderr.write(`git range-diff ${r.fromRange} ${r.toRange} (in ${r.repo})\n`);
+        process.stdout.write(r.text.endsWith('\n') || r.text === '' ? r.text : `${r.text}\n`);
+      }),
+    );
 }

@@ -1,10 +1,10 @@
 import os from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode } from '../../common/errors.js';
+import type { Command } from 'commander';
 import { log } from '../../common/log.js';
-import { loadBases } from '../../kernel/index.js';
-import { renderStatus, runStatus, seriesScenarios, STATUS_FRAGMENTS } from '../../patches/index.js';
-import { ACCEL_MODES, listScenarios, loadScenario, type AccelMode, type Scenario } from '../../vm/index.js';
+import type { AccelMode, Scenario } from '../../vm/index.js';
+import { action } from '../action.js';
+import { STATUS_FRAGMENTS } from '../facts.js';
+import { accelOption, baseRefOption, basesOption, cacheOption, collectList, jobsOption, treeOption } from '../options.js';
 
 interface StatusOpts {
   base?: string[];
@@ -18,32 +18,19 @@ interface StatusOpts {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').filter(Boolean)];
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
-  return n;
-}
-
-function accelMode(value: string): AccelMode {
-  if (!(ACCEL_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${ACCEL_MODES.join(', ')}`);
-  return value as AccelMode;
-}
-
 export function registerPatchesStatus(group: Command): void {
   group
     .command('status')
     .description('where the series stands on each base: applies, builds, checkpatch, scenarios; exit 0 only when all green')
-    .option('--base <name...>', 'bases from kernel-patches/bases.json (default: all); commas work too', collect)
-    .option('--tree <path>', 'take the base from your own kernel git checkout (one --base); a worktree of it is used, your checkout is not touched')
-    .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>)')
-    .option('--scenario <name...>', 'scenarios to run on each base (default: every test-vms scenario with kernel.patches true)', collect)
-    .option('-j, --jobs <n>', 'cells to run at once, at most the CPU count (kernel builds still run one at a time)', positiveInt, 1)
-    .option('--accel <mode>', `QEMU acceleration: ${ACCEL_MODES.join(', ')}`, accelMode, 'auto' as AccelMode)
+    .addOption(basesOption())
+    .addOption(treeOption('take the base from your own kernel git checkout (one --base); a worktree of it is used, your checkout is not touched'))
+    .addOption(baseRefOption())
+    .option('--scenario <name...>', 'scenarios to run on each base (default: every test-vms scenario with kernel.patches true)', collectList)
+    .addOption(jobsOption('cells to run at once, at most the CPU count (kernel builds still run one at a time)', 1))
+    .addOption(accelOption())
     .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already passed')
     .option('--json', 'print the report as JSON instead of the table')
-    .option('--cache <dir>', 'cache root (default: $IOFS_CACHE, else $XDG_CACHE_HOME/iofs, else ~/.cache/iofs)')
+    .addOption(cacheOption())
     .addHelpText(
       'after',
       `
@@ -73,46 +60,51 @@ Examples:
   iofs patches status --base 6.12 --jobs 2
   iofs patches status --base 6.12 --tree ~/src/linux --base-ref v6.12 --scenario erofs-lz4`,
     )
-    .action(async (opts: StatusOpts) => {
-      const bases = opts.base ?? [...(await loadBases()).keys()];
-      const cores = os.availableParallelism();
-      if (opts.jobs > cores) {
-        // Each boot is a single-threaded TCG QEMU and make uses every core: more jobs than cores only thrash.
-        log.warn(`--jobs ${opts.jobs} is more than the ${cores} cores here: using ${cores}`);
-        opts.jobs = cores;
-      }
-      let scenarios: Scenario[];
-      if (opts.scenario) {
-        scenarios = [];
-        for (const n of opts.scenario) scenarios.push(await loadScenario(n));
-      } else {
-        const all: Scenario[] = [];
-        for (const n of await listScenarios()) all.push(await loadScenario(n));
-        scenarios = seriesScenarios(all);
-        log.info(`scenarios using the series: ${scenarios.map((s) => s.name).join(', ') || '(none)'}`);
-      }
-      const controller = new AbortController();
-      const onSignal = (): void => controller.abort();
-      // `on`, not `once`: execa's exit hook re-raises a signal it sees no other listener for, killing us mid-cleanup.
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const report = await runStatus({
-          bases,
-          scenarios,
-          jobs: opts.jobs,
-          accel: opts.accel,
-          signal: controller.signal,
-          ...(opts.tree ? { tree: opts.tree } : {}),
-          ...(opts.baseRef ? { baseRef: opts.baseRef } : {}),
-          ...(opts.cache ? { cache: opts.cache } : {}),
-          ...(opts.fresh ? { fresh: true } : {}),
-        });
-        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
-        process.exitCode = controller.signal.aborted ? ExitCode.INTERRUPTED : report.exitCode;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      action(
+        async ({ signal }, opts: StatusOpts) => {
+          const { loadBases } = await import('../../kernel/index.js');
+          const { renderStatus, runStatus } = await import('../../patches/index.js');
+          const bases = opts.base ?? [...(await loadBases()).keys()];
+          const scenarios = await statusScenarios(opts.scenario);
+          const report = await runStatus({
+            bases,
+            scenarios,
+            jobs: cappedJobs(opts.jobs),
+            accel: opts.accel,
+            signal,
+            ...(opts.tree ? { tree: opts.tree } : {}),
+            ...(opts.baseRef ? { baseRef: opts.baseRef } : {}),
+            ...(opts.cache ? { cache: opts.cache } : {}),
+            ...(opts.fresh ? { fresh: true } : {}),
+          });
+          process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+          return report.exitCode;
+        },
+        { stopping: 'stopping the builds and boots; the matrix so far follows' },
+      ),
+    );
+}
+
+/** Each boot is a single-threaded TCG QEMU and make uses every core: more jobs than cores only thrash. */
+function cappedJobs(jobs: number): number {
+  const cores = os.availableParallelism();
+  if (jobs <= cores) return jobs;
+  log.warn(`--jobs ${jobs} is more than the ${cores} cores here: using ${cores}`);
+  return cores;
+}
+
+/** The scenarios named, else every scenario whose kernel uses the series. */
+async function statusScenarios(names: string[] | undefined): Promise<Scenario[]> {
+  const { listScenarios, loadScenario } = await import('../../vm/index.js');
+  const { seriesScenarios } = await import('../../patches/index.js');
+  const load = async (list: string[]): Promise<Scenario[]> => {
+    const out: Scenario[] = [];
+    for (const n of list) out.push(await loadScenario(n));
+    return out;
+  };
+  if (names) return load(names);
+  const scenarios = seriesScenarios(await load(await listScenarios()));
+  log.info(`scenarios using the series: ${scenarios.map((s) => s.name).join(', ') || '(none)'}`);
+  return scenarios;
 }

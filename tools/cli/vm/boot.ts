@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
-import { bootInteractive, type AccelMode } from '../../vm/index.js';
-import { parseAccel, parseIcount, parsePositiveInt } from './options.js';
+import type { AccelMode } from '../../vm/index.js';
+import { action } from '../action.js';
+import { accelOption, icountOption, parsePositiveInt } from '../options.js';
+
+interface BootOpts {
+  kernel: string;
+  initrd?: string;
+  disk?: string[];
+  append: string;
+  memory: number;
+  accel: AccelMode;
+  icount?: number | 'auto';
+}
 
 export function registerVmBoot(group: Command): void {
   group
@@ -11,8 +22,8 @@ export function registerVmBoot(group: Command): void {
     .option('-a, --append <args>', 'extra kernel command line, after "console=ttyS0 panic=-1 no_timer_check"', '')
     .option('-d, --disk <image>', 'attach a read-only virtio drive (/dev/vda, then /dev/vdb…); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
-    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
-    .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
+    .addOption(accelOption())
+    .addOption(icountOption())
     .addHelpText(
       'after',
       `
@@ -20,23 +31,26 @@ The serial console and QEMU's monitor share this terminal:
   Ctrl-A X  quit        Ctrl-A C  monitor/console        Ctrl-A H  help
 With panic=-1 and -no-reboot, a kernel panic ends QEMU. The guest's port 22 is
 forwarded to a free port on 127.0.0.1 (printed); an initrd packed with the
-workspace key (.cache/keys/id_ed25519.pub) accepts it.
+workspace key (<cache>/keys/id_ed25519.pub) accepts it.
 
 Examples:
-  iofs vm boot --kernel .cache/build/6.12-…/arch/x86/boot/bzImage --initrd guest.cpio.gz
+  iofs vm boot --kernel "$(iofs kernel build | tail -1)" --initrd guest.cpio.gz
   iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg
   iofs vm boot -k bzImage -i two-stage.cpio.gz --disk guest.erofs   # the userspace two-stage boot`,
     )
-    .action(async (opts: { kernel: string; initrd?: string; disk?: string[]; append: string; memory: number; accel: AccelMode; icount?: number | 'auto' }) => {
-      const r = await bootInteractive({
-        kernel: opts.kernel,
-        initrd: opts.initrd,
-        append: opts.append,
-        memoryMiB: opts.memory,
-        accel: opts.accel,
-        icountShift: opts.icount,
-        ...(opts.disk ? { disks: opts.disk } : {}),
-      });
-      process.exitCode = r.exitCode;
-    });
+    .action(
+      action(async (_ctx, opts: BootOpts) => {
+        const { bootInteractive } = await import('../../vm/index.js');
+        const r = await bootInteractive({
+          kernel: opts.kernel,
+          initrd: opts.initrd,
+          append: opts.append,
+          memoryMiB: opts.memory,
+          accel: opts.accel,
+          icountShift: opts.icount,
+          ...(opts.disk ? { disks: opts.disk } : {}),
+        });
+        return r.exitCode;
+      }),
+    );
 }

@@ -1,9 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode } from '../../common/errors.js';
 import { log } from '../../common/log.js';
-import { FUZZ_APPEND, FUZZ_FRAGMENTS, FUZZ_REGIONS, formatSummary, runFuzz, type FuzzRegion } from '../../fuzz/index.js';
+import type { FuzzRegion, FuzzSummary } from '../../fuzz/index.js';
 import type { AccelMode } from '../../vm/index.js';
-import { parseAccel, parsePositiveInt } from './options.js';
+import { action } from '../action.js';
+import { FUZZ_APPEND, FUZZ_FRAGMENTS, FUZZ_REGIONS } from '../facts.js';
+import { accelOption, baseOption, jobsOption, parsePositiveInt, resolveBase } from '../options.js';
 
 interface FuzzCliOptions {
   count: number;
@@ -12,7 +14,7 @@ interface FuzzCliOptions {
   image?: string;
   manifest?: string;
   kernel?: string;
-  base: string;
+  base?: string;
   memory: number;
   bound: number;
   settle: number;
@@ -51,15 +53,15 @@ export function registerVmFuzz(group: Command): void {
     .description('boot mutated copies of a valid EROFS initrd with the patched debug kernel and classify each boot')
     .option('-n, --count <n>', 'cases, the unmodified control case included', parsePositiveInt, 300)
     .option('-s, --seed <n>', 'seed of the mutation plan (same seed and count, same cases)', parseSeed, 1)
-    .option('-j, --jobs <n>', 'QEMUs at once', parsePositiveInt, 2)
+    .addOption(jobsOption('QEMUs at once', 2))
     .option('--image <file>', 'valid EROFS initrd to mutate (default: pack --manifest)')
     .option('--manifest <file>', 'guest manifest to pack as EROFS lz4hc (default test-vms/guest/manifest.json)')
     .option('-k, --kernel <bzImage>', `use this kernel instead of building --base with the series + ${FUZZ_FRAGMENTS.join(', ')}`)
-    .option('--base <name>', 'kernel base from kernel-patches/bases.json', '6.12')
+    .addOption(baseOption('kernel base from kernel-patches/bases.json, built when no --kernel is given'))
     .option('-m, --memory <MiB>', 'guest memory', parsePositiveInt, 256)
     .option('--bound <s>', 'seconds per boot before it counts as a hang (a timeout is retried alone with twice this)', parsePositiveInt, 90)
     .option('--settle <s>', 'seconds to wait after the init marker for dropbear to listen', parsePositiveInt, 10)
-    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .addOption(accelOption())
     .option('--region <name...>', `only these regions: ${FUZZ_REGIONS.join(', ')}`, collectRegion)
     .option('--case <n...>', 'only these case numbers of the plan (replay one)', collectCase)
     .option('--json', 'print summary.json instead of the table')
@@ -98,44 +100,39 @@ Examples:
   iofs vm fuzz --seed 1 --count 300 --case 42     # replay case 42 of that plan
   iofs vm fuzz --region superblock,size --count 40 --kernel bzImage`,
     )
-    .action(async (opts: FuzzCliOptions) => {
-      const controller = new AbortController();
-      let signalled: NodeJS.Signals | undefined;
-      const onSignal = (sig: NodeJS.Signals): void => {
-        if (signalled) return;
-        signalled = sig;
-        log.warn(`${sig}: stopping QEMU and writing the summary`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const summary = await runFuzz({
-          seed: opts.seed,
-          count: opts.count,
-          jobs: opts.jobs,
-          image: opts.image,
-          manifest: opts.manifest,
-          kernel: opts.kernel,
-          base: opts.base,
-          memoryMiB: opts.memory,
-          boundS: opts.bound,
-          settleS: opts.settle,
-          accel: opts.accel,
-          regions: opts.region,
-          only: opts.case,
-          signal: controller.signal,
-          onCase: (r, done, total) =>
-            log.info(`[${done}/${total}] case ${r.id} ${r.region}: ${r.verdict.class} (${r.verdict.kind}${r.verdict.owner ? `, ${r.verdict.owner}` : ''}) ${r.wallS}s: ${r.mutation}`),
-        });
-        process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-        if (signalled) process.exitCode = ExitCode.INTERRUPTED;
-        else if (summary.controlFailed) process.exitCode = ExitCode.INFRA;
-        else if (summary.notable.some((n) => n.class === 'hang')) process.exitCode = ExitCode.BOOT_TIMEOUT;
-        else if (summary.oursFailed) process.exitCode = ExitCode.PANIC;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      action(
+        async ({ signal }, opts: FuzzCliOptions) => {
+          const { formatSummary, runFuzz } = await import('../../fuzz/index.js');
+          const summary = await runFuzz({
+            seed: opts.seed,
+            count: opts.count,
+            jobs: opts.jobs,
+            image: opts.image,
+            manifest: opts.manifest,
+            kernel: opts.kernel,
+            base: await resolveBase(opts.base),
+            memoryMiB: opts.memory,
+            boundS: opts.bound,
+            settleS: opts.settle,
+            accel: opts.accel,
+            regions: opts.region,
+            only: opts.case,
+            signal,
+            onCase: (r, done, total) =>
+              log.info(`[${done}/${total}] case ${r.id} ${r.region}: ${r.verdict.class} (${r.verdict.kind}${r.verdict.owner ? `, ${r.verdict.owner}` : ''}) ${r.wallS}s: ${r.mutation}`),
+          });
+          process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+          return fuzzExitCode(summary);
+        },
+        { stopping: 'stopping QEMU and writing the summary' },
+      ),
+    );
+}
+
+function fuzzExitCode(summary: FuzzSummary): number {
+  if (summary.controlFailed) return ExitCode.INFRA;
+  if (summary.notable.some((n) => n.class === 'hang')) return ExitCode.BOOT_TIMEOUT;
+  if (summary.oursFailed) return ExitCode.PANIC;
+  return ExitCode.OK;
 }

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../common/errors.js';
 import { writeFileAtomic } from '../../common/atomic.js';
 import { log } from '../../common/log.js';
-import {
-  junitNotRun, junitSuite, renderJunit, runScenarios, summaryLine, worstExitCode, type AccelMode,
-} from '../../vm/index.js';
-import { parseAccel, parseIcount, parsePositiveInt } from './options.js';
+import type { AccelMode, RunResult } from '../../vm/index.js';
+import { action } from '../action.js';
+import { accelOption, baseRefOption, icountOption, jobsOption, treeOption } from '../options.js';
 
 interface TestOptions {
   jobs: number;
@@ -23,14 +21,14 @@ export function registerVmTest(group: Command): void {
     .command('test')
     .description('build, pack, boot and check scenarios (test-vms/scenarios/*.json) unattended')
     .argument('<scenario...>', 'scenario names in test-vms/scenarios/ (patterns such as \'kmode-*\' too) or paths to .json files')
-    .option('-j, --jobs <n>', 'scenarios to run at once', parsePositiveInt, 1)
+    .addOption(jobsOption('scenarios to run at once', 1))
     .option('--junit <file>', 'write JUnit XML (one testcase for the boot, one per check)')
-    .option('--accel <mode>', 'auto (probe KVM, fall back to TCG), kvm or tcg', parseAccel, 'auto' as AccelMode)
+    .addOption(accelOption())
     .option('-k, --kernel <bzImage>', 'use this kernel instead of building the scenario\'s')
-    .option('--tree <path>', 'build each scenario\'s kernel from your own kernel git checkout as it stands (edits included)')
-    .option('--base-ref <ref>', 'with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)')
+    .addOption(treeOption('build each scenario\'s kernel from your own kernel git checkout as it stands (edits included)'))
+    .addOption(baseRefOption())
     .option('--keep-going', 'run every scenario even after one fails')
-    .option('--icount <shift>', 'deterministic clock: -icount shift=N,sleep=off (TCG only)', parseIcount)
+    .addOption(icountOption())
     .addHelpText(
       'after',
       `
@@ -59,44 +57,33 @@ Examples:
   iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg
   iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you`,
     )
-    .action(async (scenarios: string[], opts: TestOptions) => {
-      const controller = new AbortController();
-      let signalled: NodeJS.Signals | undefined;
-      const onSignal = (sig: NodeJS.Signals): void => {
-        if (signalled) return;
-        signalled = sig;
-        log.warn(`${sig}: stopping what runs (make, a packer or QEMU) and writing results`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const { results, notRun } = await runScenarios({
-          scenarios,
-          jobs: opts.jobs,
-          keepGoing: Boolean(opts.keepGoing),
-          kernelOverride: opts.kernel,
-          tree: opts.tree,
-          baseRef: opts.baseRef,
-          accel: opts.accel,
-          icountShift: opts.icount,
-          signal: controller.signal,
-          onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
-        });
-        for (const name of notRun) process.stdout.write(`NOT-RUN ${name} | an earlier scenario failed (use --keep-going)\n`);
-        if (opts.junit) {
-          await writeFileAtomic(opts.junit, renderJunit([...results.map(junitSuite), ...notRun.map(junitNotRun)]));
-          log.info(`JUnit XML: ${opts.junit}`);
-        }
-        if (signalled) {
-          // Builds and packs were stopped by the signal and given time to clean up; anything
-          // still running under us (a build shared with a status run) ends with our exit.
-          process.exit(ExitCode.INTERRUPTED);
-        }
-        process.exitCode = worstExitCode(results.map((r) => r.outcome));
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      action(
+        async ({ signal }, scenarios: string[], opts: TestOptions) => {
+          const { runScenarios, summaryLine, worstExitCode } = await import('../../vm/index.js');
+          const { results, notRun } = await runScenarios({
+            scenarios,
+            jobs: opts.jobs,
+            keepGoing: Boolean(opts.keepGoing),
+            kernelOverride: opts.kernel,
+            tree: opts.tree,
+            baseRef: opts.baseRef,
+            accel: opts.accel,
+            icountShift: opts.icount,
+            signal,
+            onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
+          });
+          for (const name of notRun) process.stdout.write(`NOT-RUN ${name} | an earlier scenario failed (use --keep-going)\n`);
+          if (opts.junit) await writeJunit(opts.junit, results, notRun);
+          return worstExitCode(results.map((r) => r.outcome));
+        },
+        { stopping: 'stopping what runs (make, a packer or QEMU) and writing results' },
+      ),
+    );
+}
+
+async function writeJunit(file: string, results: RunResult[], notRun: string[]): Promise<void> {
+  const { junitNotRun, junitSuite, renderJunit } = await import('../../vm/index.js');
+  await writeFileAtomic(file, renderJunit([...results.map(junitSuite), ...notRun.map(junitNotRun)]));
+  log.info(`JUnit XML: ${file}`);
 }
