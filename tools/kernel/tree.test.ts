@@ -49,7 +49,7 @@ describe('prepareTree', () => {
     const cache = path.join(work, 'cache');
     await expect(prepareTree({ ...base, tarball: '/nonexistent.tar.xz' }, { cache })).rejects.toMatchObject({
       message: expect.stringContaining('/nonexistent.tar.xz for base 9.9 is missing'),
-      hint: 'install the Debian package: apt-get install linux-source-9.9',
+      hint: 'install the Debian package: apt-get install linux-source-9.9 (scripts/setup does)',
     });
     await mkdir(path.join(cache, 'trees', '9.9'), { recursive: true });
     await expect(prepareTree(base, { cache })).rejects.toThrow(/exists but is not a prepared tree \(no tag base-9\.9\)/);
