@@ -140,15 +140,14 @@ function withoutComments(obj: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(obj).filter(([k]) => !k.startsWith('$')));
 }
 
-const plainObject = v.custom<Record<string, unknown>>(isPlainObject, expected('an object'));
-
 /**
  * Wraps an object-like schema (strict object, record): arrays are not
  * objects here (valibot would take ["x"] as {"0": "x"}), and "$…" keys are
  * dropped before it looks. A wrapper rather than a pipe so the result keeps
  * its entries, which v.variant needs.
  */
-function commentsAllowed<S extends AnySchema>(inner: S): S {
+function commentsAllowed<S extends AnySchema>(inner: S, what: string): S {
+  const plainObject = v.custom<Record<string, unknown>>(isPlainObject, expected(what));
   const outer: S = {
     ...inner,
     '~run'(dataset, config) {
@@ -171,12 +170,13 @@ export function dataObject<E extends v.ObjectEntries>(entries: E) {
     v.strictObject(entries, (issue) =>
       issue.expected === 'never' ? `unknown key ${shown(issue.input)} (valid: ${valid}; keys starting with $ are comments)` : 'missing',
     ),
+    'an object',
   );
 }
 
 /** An object used as a map (name → entry), "$…" comments left out. */
 export function dataRecord<K extends v.GenericSchema<string, string>, V extends AnySchema>(key: K, value: V, what = 'an object') {
-  return commentsAllowed(v.record(key, value, expected(what)));
+  return commentsAllowed(v.record(key, value), what);
 }
 
 /**
@@ -209,11 +209,16 @@ function pathItems(root: unknown, keys: readonly PathKey[]): v.IssuePathItem[] {
   return items;
 }
 
+/** A field check: `ok` says whether the value is acceptable, `why` what is wrong otherwise. */
+export function must<T>(ok: (value: T) => boolean, why: (value: T) => string): v.RawCheckAction<T> {
+  return problems<T>((x) => (ok(x) ? undefined : why(x)));
+}
+
 // Field schemas in the workbench's wording.
 
 export const str = () => v.string(expected('a string'));
 
-export const nonEmptyString = () => v.custom<string>((x) => typeof x === 'string' && x.trim() !== '', expected('a non-empty string'));
+export const nonEmptyString = (what = 'a non-empty string') => v.custom<string>((x) => typeof x === 'string' && x.trim() !== '', expected(what));
 
 export const bool = () => v.boolean(expected('true or false'));
 
