@@ -91,7 +91,7 @@ describe('initrd edits and the extra disk', () => {
   });
 
   it('names a bad edit by its index', () => {
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [{ op: 'truncate', length: 1 }, { op: 'shred' }] } })).toMatch(/^cpio-gzip\.json\.initrd\.edits\[1\]\.op: unknown edit "shred"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [{ op: 'truncate', length: 1 }, { op: 'shred' }] } })).toMatch(/^cpio-gzip\.json\.initrd\.edits: \[1\]\.op: unknown edit "shred"/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [] } })).toMatch(/initrd\.edits: an empty list/);
   });
 
