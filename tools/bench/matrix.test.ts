@@ -54,7 +54,7 @@ describe('parseMatrix', () => {
 
   it('names the file and entry of every error', () => {
     expect(errorOf(minimal({ sizs: [] }))).toBe('test-matrix.json: unknown key "sizs"');
-    expect(errorOf(minimal({ sizes: ['64Q'] }))).toMatch(/test-matrix\.json\.sizes\[0\]: not a size: "64Q"/);
+    expect(errorOf(minimal({ sizes: ['64Q'] }))).toMatch(/test-matrix\.json\.sizes\[0\]: expected a size .*, got "64Q"/);
     expect(errorOf(minimal({ boots: 0 }))).toMatch(/test-matrix\.json\.boots: must be a whole number from 1 to 100/);
     expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'squashfs' } }] }))).toMatch(/modes\[0\] \(x\)\.initrd\.format: must be one of cpio, erofs/);
     expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'cpio' }, apend: '' }] }))).toMatch(/modes\[0\]: unknown key "apend"/);

@@ -140,6 +140,15 @@ function withoutComments(obj: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(obj).filter(([k]) => !k.startsWith('$')));
 }
 
+/** `base` with another run function; the standard-schema entry point follows it. */
+function withRun<S extends AnySchema>(base: AnySchema, run: AnySchema['~run']): S {
+  const outer = { ...base, '~run': run };
+  return { ...outer, '~standard': { ...base['~standard'], validate: (value: unknown) => run({ value }, v.getGlobalConfig()) } } as unknown as S;
+}
+
+/** Fails every value with `message` (a schema that only reports). */
+const failing = (message: string) => v.custom(() => false, message);
+
 /**
  * Wraps an object-like schema (strict object, record): arrays are not
  * objects here (valibot would take ["x"] as {"0": "x"}), and "$…" keys are
@@ -148,15 +157,24 @@ function withoutComments(obj: Record<string, unknown>): Record<string, unknown> 
  */
 function commentsAllowed<S extends AnySchema>(inner: S, what: string): S {
   const plainObject = v.custom<Record<string, unknown>>(isPlainObject, expected(what));
-  const outer: S = {
-    ...inner,
-    '~run'(dataset, config) {
-      if (!isPlainObject(dataset.value)) return plainObject['~run'](dataset, config) as ReturnType<S['~run']>;
-      return inner['~run']({ ...dataset, value: withoutComments(dataset.value) }, config) as ReturnType<S['~run']>;
-    },
-  };
-  const standard = { ...inner['~standard'], validate: (value: unknown) => outer['~run']({ value }, v.getGlobalConfig()) };
-  return { ...outer, '~standard': standard } as S;
+  return withRun<S>(inner, (dataset, config) => {
+    if (!isPlainObject(dataset.value)) return plainObject['~run'](dataset, config);
+    return inner['~run']({ ...dataset, value: withoutComments(dataset.value) }, config);
+  });
+}
+
+/**
+ * An object whose valid keys depend on which keys it has (an initrd given by
+ * "manifest" or by "image"): `pick` chooses the schema, or says what is
+ * wrong. Unlike v.union, errors are the chosen schema's, with their paths.
+ */
+export function chosenBy<S extends AnySchema>(pick: (obj: Record<string, unknown>) => S | string, what = 'an object'): v.GenericSchema<unknown, v.InferOutput<S>> {
+  const plainObject = v.custom<Record<string, unknown>>(isPlainObject, expected(what));
+  return withRun(plainObject, (dataset, config) => {
+    if (!isPlainObject(dataset.value)) return plainObject['~run'](dataset, config);
+    const chosen = pick(withoutComments(dataset.value));
+    return typeof chosen === 'string' ? failing(chosen)['~run'](dataset, config) : chosen['~run'](dataset, config);
+  });
 }
 
 /**
@@ -239,10 +257,22 @@ export const nonEmptyList = <S extends AnySchema>(item: S, what = 'a non-empty l
 const isStringOrList = (x: unknown): x is string | string[] =>
   typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string'));
 
-/** A string or a non-empty list of strings, as a list (one value is the common case in files). */
-export const stringOrList = () =>
+/**
+ * A string or a non-empty list of strings, as a list (one value is the
+ * common case in files). `itemProblem` checks each string, naming the index
+ * only when a list was given.
+ */
+export const stringOrList = (itemProblem: (s: string) => string | undefined = () => undefined) =>
   v.pipe(
     v.custom<string | string[]>(isStringOrList, expected('a string or a non-empty list of strings')),
+    problems<string | string[]>((x) =>
+      typeof x === 'string'
+        ? itemProblem(x)
+        : x.flatMap((s, i) => {
+            const message = itemProblem(s);
+            return message === undefined ? [] : [{ path: [i], message }];
+          }),
+    ),
     v.transform((x): string[] => (typeof x === 'string' ? [x] : x)),
   );
 
