@@ -178,9 +178,12 @@ function sizeBytes(value: unknown): number | undefined {
   return m && unit !== undefined ? Number(m[1]) * unit : undefined;
 }
 
+/** A size as a data file writes it ("64M", 4096), validated but not converted. */
+export const sizeTextSchema = v.custom<number | string>((x) => sizeBytes(x) !== undefined, expected(SIZE_WANTED));
+
 /** A size in a data file, as bytes. */
-export const sizeSchema = v.pipe(
-  v.custom<number | string>((x) => sizeBytes(x) !== undefined, expected(SIZE_WANTED)),
+const sizeSchema = v.pipe(
+  sizeTextSchema,
   v.transform((x) => sizeBytes(x) as number),
 );
 
