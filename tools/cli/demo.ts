@@ -1,36 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, InputError } from '../common/errors.js';
+import { ExitCode } from '../common/errors.js';
 import { log } from '../common/log.js';
-import { testVmsDir } from '../common/paths.js';
-import { renderDemoReport, type DemoBoot } from '../report/demo.js';
+import { loadDemoSpec, renderDemoReport, type DemoBoot } from '../report/demo.js';
 import { runScenarios, summaryLine, worstExitCode, type AccelMode } from '../vm/index.js';
 import { parseAccel, parseIcount } from './vm/options.js';
-
-const DEMO_FILE = path.join(testVmsDir, 'demo.json');
-
-interface DemoSpec {
-  scenarios: string[];
-  mountTableCheck: string;
-}
-
-/** test-vms/demo.json: which scenarios the main job boots. Errors name the file and key. */
-async function loadDemoSpec(file = DEMO_FILE): Promise<DemoSpec> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
-  const obj = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const { scenarios, mountTableCheck } = obj;
-  if (!Array.isArray(scenarios) || scenarios.length === 0 || !scenarios.every((s) => typeof s === 'string')) {
-    throw new InputError(`${file}: "scenarios" must be a non-empty list of scenario names`);
-  }
-  if (typeof mountTableCheck !== 'string') throw new InputError(`${file}: "mountTableCheck" must be a check name`);
-  return { scenarios, mountTableCheck };
-}
 
 interface DemoOptions {
   accel: AccelMode;
