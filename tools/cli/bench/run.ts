@@ -6,8 +6,8 @@ import { ExitCode, InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { loadManifest } from '../../initrd/index.js';
 import {
-  defaultBenchJobs, defaultMatrixPath, defaultOutDir, loadMatrix, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
-  type BenchMeta, type BootRecord, type RawRun, type IcountShift, type Selection, type SizeSpec,
+  defaultBenchJobs, defaultMatrixPath, defaultOutDir, loadMatrix, loadRawResults, mergeRuns, parseIcountSetting, parseSizeSpec, planBench, publishResults, runBench, summarize, writeResults,
+  type RawRun, type IcountShift, type Selection, type SizeSpec,
 } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
 import { parseAccel, parsePositiveInt } from '../vm/options.js';
@@ -115,10 +115,7 @@ Examples:
       if (opts.from) {
         const runs: RawRun[] = [];
         for (const dir of opts.from.split(',').map((d) => path.resolve(d.trim()))) {
-          const text = await fs.readFile(path.join(dir, 'raw.json'), 'utf8').catch(() => {
-            throw new InputError(`--from ${dir}: no raw.json there`);
-          });
-          const raw = JSON.parse(text) as { meta: BenchMeta; boots: BootRecord[] };
+          const raw = await loadRawResults(dir);
           runs.push({ dir: opts.out ? path.relative(outDir, dir) || '.' : '.', meta: raw.meta, boots: raw.boots });
         }
         const merged = mergeRuns(runs);
