@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
 import { testVmsDir } from '../common/paths.js';
 import {
-  bool, chosenBy, dataError, dataObject, duplicateNames, expected, int, isPlainObject, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
+  bool, chosenBy, dataError, dataObject, duplicateNames, expected, int, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
   stringOrList, type Problem,
 } from '../common/schema.js';
 import { imageEditsSchema, type ImageEdit } from '../initrd/index.js';
@@ -234,7 +234,7 @@ const expectBootSchema = v.pipe(
 );
 
 /** The config the kernel is built with; `base` absent means the primary base. */
-export const kernelSpecSchema = dataObject({
+const kernelSpecSchema = dataObject({
   base: v.optional(nonEmptyString()),
   fragments: v.optional(list(nonEmptyString(), 'a list of config fragment names'), ['guest']),
   patches: v.optional(bool(), false),
