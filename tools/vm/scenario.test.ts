@@ -212,6 +212,10 @@ describe('scenario files', () => {
   });
 
   it('a missing scenario lists the known ones', async () => {
-    await expect(loadScenario('no-such-scenario')).rejects.toMatchObject({ exitCode: ExitCode.USAGE, hint: expect.stringContaining('cpio-gzip') });
+    await expect(loadScenario('no-such-scenario')).rejects.toMatchObject({
+      exitCode: ExitCode.USAGE,
+      message: 'test-vms/scenarios/no-such-scenario.json: cannot read: ENOENT',
+      hint: expect.stringContaining('cpio-gzip'),
+    });
   });
 });

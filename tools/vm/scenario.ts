@@ -388,18 +388,18 @@ export function scenarioPath(arg: string): string {
 /** Read a scenario; without kernel.base it follows the primary base of kernel-patches/bases.json. */
 export async function loadScenario(arg: string): Promise<Scenario> {
   const file = scenarioPath(arg);
-  const d = parseData(scenarioSchema, await readScenarioFile(arg, file), file, { hint: SCENARIO_HINT });
+  const d = parseData(scenarioSchema, await readScenarioFile(file), file, { hint: SCENARIO_HINT });
   return scenarioFrom(d, file, d.kernel.base ?? (await primaryBaseName()));
 }
 
 /** The file's JSON; a scenario that does not exist gets the list of those that do. */
-async function readScenarioFile(arg: string, file: string): Promise<unknown> {
+async function readScenarioFile(file: string): Promise<unknown> {
   try {
     return await readJsonFile(file);
   } catch (err) {
-    if (!(err instanceof InputError) || !(err.cause instanceof Error)) throw err;
+    if (!(err instanceof InputError) || (err.cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw err;
     const known = await listScenarios().catch(() => []);
-    throw new InputError(`scenario ${arg}: ${err.message}`, { hint: known.length ? `scenarios in test-vms/scenarios: ${known.join(', ')}` : undefined, cause: err.cause });
+    throw new InputError(err.message, { hint: known.length ? `scenarios in test-vms/scenarios: ${known.join(', ')}` : undefined, cause: err.cause });
   }
 }
 
