@@ -8,5 +8,5 @@ export { planBench, readFileFor, defaultBenchJobs, type BenchPlan, type BenchCel
 export { ensureImage, imageKey, imageFileName, imagesDir, type PackedImage } from './images.js';
 export { extraConsoleMetrics, stripHostTimestamp, summarize, stats, median, METRICS, type BootRecord, type BootMetrics, type CellSummary, type Metric, type Stats } from './aggregate.js';
 export { runBench, scenarioJson, bootRecord, type BenchOptions, type BenchMeta, type BenchResult, type KernelRecord } from './run.js';
-export { writeResults, publishResults, defaultOutDir, reportInput, reportModes, modeKind, runFacts, publishedResultsDir, RESULT_FILES, NOTES } from './results.js';
+export { writeResults, publishResults, loadRawResults, rawResultsSchema, summarySchema, defaultOutDir, reportInput, reportModes, modeKind, runFacts, publishedResultsDir, RESULT_FILES, NOTES } from './results.js';
 export { mergeRuns, type RawRun } from './merge.js';

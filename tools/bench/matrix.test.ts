@@ -46,28 +46,33 @@ describe('parseMatrix', () => {
 
   it('a two-stage mode needs its first stage manifest; the disk keeps the guest', () => {
     const two = { name: 'two-stage', initrd: { format: 'cpio', compress: 'gzip' }, disk: { format: 'erofs', compress: 'lz4hc' } };
-    expect(errorOf(minimal({ modes: [two] }))).toMatch(/modes\[0\] \(two-stage\)\.initrd\.manifest: a mode with a disk boots a first stage/);
+    expect(errorOf(minimal({ modes: [two] }))).toMatch(/^test-vms\/bench\/test-matrix\.json: modes\[0\] \(two-stage\)\.initrd\.manifest: a mode with a disk boots a first stage/);
     const m = parseMatrix(minimal({ modes: [{ ...two, initrd: { ...two.initrd, manifest: '../two-stage/manifest.json' } }] }), file);
     expect(m.modes[0]!.initrd.manifest).toBe(path.join(testVmsDir, 'two-stage', 'manifest.json'));
     expect(m.modes[0]!.disk).toEqual({ format: 'erofs', compress: 'lz4hc' });
   });
 
   it('names the file and entry of every error', () => {
-    expect(errorOf(minimal({ sizs: [] }))).toBe('test-matrix.json: unknown key "sizs"');
-    expect(errorOf(minimal({ sizes: ['64Q'] }))).toMatch(/test-matrix\.json\.sizes\[0\]: not a size: "64Q"/);
-    expect(errorOf(minimal({ boots: 0 }))).toMatch(/test-matrix\.json\.boots: must be a whole number from 1 to 100/);
-    expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'squashfs' } }] }))).toMatch(/modes\[0\] \(x\)\.initrd\.format: must be one of cpio, erofs/);
-    expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'cpio' }, apend: '' }] }))).toMatch(/modes\[0\]: unknown key "apend"/);
-    expect(errorOf(minimal({ modes: [{ name: 'Bad Name', initrd: { format: 'cpio' } }] }))).toMatch(/must be lower case/);
+    expect(errorOf(minimal({ sizs: [] }))).toBe(
+      'test-vms/bench/test-matrix.json: unknown key "sizs" (valid: description, kernel, manifest, memoryMiB, bootTimeoutS, boots, icount, sizes, modes, read; keys starting with $ are comments)',
+    );
+    expect(errorOf(minimal({ sizes: ['64Q'] }))).toMatch(/test-matrix\.json: sizes\[0\]: expected a size .*, got "64Q"/);
+    expect(errorOf(minimal({ boots: 0 }))).toMatch(/test-matrix\.json: boots: expected a whole number from 1 to 100, got 0/);
+    expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'squashfs' } }] }))).toMatch(/test-matrix\.json: modes\[0\] \(x\)\.initrd\.format: expected one of cpio, erofs, got "squashfs"/);
+    expect(errorOf(minimal({ modes: [{ name: 'x', initrd: { format: 'cpio' }, apend: '' }] }))).toMatch(/test-matrix\.json: modes\[0\] \(x\): unknown key "apend"/);
+    expect(errorOf(minimal({ modes: [{ name: 'Bad Name', initrd: { format: 'cpio' } }] }))).toMatch(/modes\[0\] \(Bad Name\)\.name: "Bad Name" must be lower case/);
     const dup = { name: 'a', initrd: { format: 'cpio' } };
-    expect(errorOf(minimal({ modes: [dup, dup] }))).toMatch(/two modes are named "a"/);
-    expect(errorOf(minimal({ read: { size: '64M', modes: ['nope'] } }))).toMatch(/read\.modes: no mode is named "nope"/);
-    expect(errorOf(minimal({ read: { size: '0' } }))).toMatch(/read\.size: the read case needs a payload/);
+    expect(errorOf(minimal({ modes: [dup, dup] }))).toMatch(/test-matrix\.json: modes\[1\] \(a\): two modes are named "a"/);
+    expect(errorOf(minimal({ read: { size: '64M', modes: ['nope'] } }))).toMatch(/test-matrix\.json: read\.modes\[0\]: no mode is named "nope" \(modes: cpio-gzip, kernel-bdev\)/);
+    expect(errorOf(minimal({ icount: 11 }))).toMatch(/test-matrix\.json: icount: expected an icount shift 0-10, "auto" or "off", got 11/);
+    expect(parseMatrix(minimal({ icount: null }), file).icount).toBeUndefined();
+    expect(parseMatrix(minimal({ icount: '3' }), file).icount).toBe(3);
+    expect(errorOf(minimal({ read: { size: '0' } }))).toMatch(/test-matrix\.json: read\.size: the read case needs a payload/);
   });
 
   it('validates a mode\'s checks with the scenario parser before anything boots', () => {
     const bad = { name: 'x', initrd: { format: 'cpio' }, checks: [{ name: 'c', run: 'true', expect: { stdoutMatch: 'x' } }] };
-    expect(errorOf(minimal({ modes: [bad] }))).toMatch(/unknown key "stdoutMatch"/);
+    expect(errorOf(minimal({ modes: [bad] }))).toMatch(/test-matrix\.json: modes\[0\] \(x\)\.checks\[0\] \(c\)\.expect: unknown key "stdoutMatch"/);
   });
 
   it('a disabled mode keeps its reason', () => {

@@ -1,15 +1,20 @@
 /**
  * The results directory of a run: table.md, plot.svg, raw.json (per boot,
  * written while running) and summary.json (per cell), and publishing them to
- * test-vms/bench/results/ for the README.
+ * test-vms/bench/results/ for the README. raw.json and summary.json are read
+ * back (`iofs bench --from`, the published results) through schemas, so a
+ * file from another version or edited by hand fails naming file and key.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { writeFileAtomic } from '../common/atomic.js';
 import { cacheDir, repoRoot, testVmsDir } from '../common/paths.js';
+import { bool, dataObject, dataRecord, expected, int, list, loadJsonFile, str } from '../common/schema.js';
 import { renderMarkdown, renderSvg, type ModeKind, type ReportInput, type ReportMode } from '../report/index.js';
+import { METRICS, type BootRecord, type CellSummary, type Metric } from './aggregate.js';
 import type { BenchMatrix, BenchMode } from './matrix.js';
-import type { BenchMeta, BenchResult } from './run.js';
+import type { BenchMeta, BenchResult, KernelRecord } from './run.js';
 
 export const publishedResultsDir = path.join(testVmsDir, 'bench', 'results');
 export const RESULT_FILES = ['table.md', 'plot.svg', 'raw.json', 'summary.json'] as const;
@@ -93,4 +98,84 @@ export async function publishResults(outDir: string, dest = publishedResultsDir)
     written.push(path.relative(repoRoot, path.join(dest, f)));
   }
   return written;
+}
+
+// Schemas of raw.json and summary.json. Annotated with the types the writers
+// use, so the compiler keeps them in step.
+
+const num = () => v.number(expected('a number'));
+const count = () => int(0, Number.MAX_SAFE_INTEGER);
+const optional = <S extends v.GenericSchema>(s: S) => v.optional(s);
+
+/** One key per metric, each optional (a boot can fail anywhere). */
+const perMetric = <S extends v.GenericSchema>(schema: S) =>
+  dataObject(Object.fromEntries(METRICS.map((m) => [m, optional(schema)])) as Record<Metric, v.OptionalSchema<S, undefined>>);
+
+const kernelRecordSchema: v.GenericSchema<unknown, KernelRecord> = dataObject({
+  spec: v.union([v.literal('given'), dataObject({ base: str(), fragments: list(str()), patches: bool() })], expected('"given" or a kernel spec {base, fragments, patches}')),
+  bzImage: str(),
+  release: optional(str()),
+  seriesHash: optional(str()),
+  baseVersion: optional(str()),
+  configHash: optional(str()),
+  seriesState: optional(str()),
+  treeHead: optional(str()),
+  treeDirty: optional(bool()),
+});
+
+const benchMetaSchema: v.GenericSchema<unknown, BenchMeta> = dataObject({
+  matrix: str(),
+  description: str(),
+  command: optional(str()),
+  startedAt: str(),
+  finishedAt: optional(str()),
+  wallS: optional(num()),
+  packS: optional(num()),
+  interrupted: optional(bool()),
+  parallelRuns: optional(count()),
+  machine: dataObject({
+    hostname: str(), cpuModel: str(), cpus: count(), memGiB: num(), os: str(), loadAverageAtStart: list(num()), loadAverageAtEnd: optional(list(num())),
+  }),
+  qemu: str(),
+  accel: list(str()),
+  clock: str(),
+  memoryMiB: count(),
+  bootsPerCell: count(),
+  jobs: optional(count()),
+  bootTimeoutS: count(),
+  kernels: dataRecord(v.string(), kernelRecordSchema),
+  images: list(dataObject({ id: str(), file: str(), bytes: count(), sha256: str(), compress: str(), cached: bool(), packS: optional(num()) })),
+  skipped: list(dataObject({ mode: str(), reason: str() })),
+});
+
+/** What a cell and a boot record share. */
+const cellKeys = { cell: str(), mode: str(), sizeLabel: str(), sizeBytes: count(), read: bool(), initrdBytes: optional(count()), diskBytes: optional(count()) };
+
+const bootRecordSchema: v.GenericSchema<unknown, BootRecord> = dataObject({
+  ...cellKeys,
+  boot: count(),
+  outcome: str(),
+  reason: str(),
+  runDir: str(),
+  metrics: perMetric(num()),
+  problems: list(str()),
+});
+
+const cellSummarySchema: v.GenericSchema<unknown, CellSummary> = dataObject({
+  ...cellKeys,
+  boots: count(),
+  passed: count(),
+  failures: list(dataObject({ boot: count(), outcome: str(), reason: str(), runDir: str() })),
+  stats: perMetric(dataObject({ n: count(), median: num(), min: num(), max: num() })),
+});
+
+/** raw.json: the run's facts and every boot. */
+export const rawResultsSchema = dataObject({ meta: benchMetaSchema, boots: list(bootRecordSchema) });
+
+/** summary.json: the run's facts and every cell's statistics. */
+export const summarySchema = dataObject({ meta: benchMetaSchema, cells: list(cellSummarySchema) });
+
+/** A results directory's raw.json (what `iofs bench --from DIR` re-renders). */
+export async function loadRawResults(dir: string): Promise<v.InferOutput<typeof rawResultsSchema>> {
+  return loadJsonFile(rawResultsSchema, path.join(dir, 'raw.json'));
 }

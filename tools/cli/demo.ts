@@ -1,37 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
-import { testVmsDir } from '../common/paths.js';
 import type { DemoBoot } from '../report/demo.js';
 import type { AccelMode, RunResult } from '../vm/index.js';
 import { action } from './action.js';
 import { accelOption, icountOption } from './options.js';
-
-const DEMO_FILE = path.join(testVmsDir, 'demo.json');
-
-interface DemoSpec {
-  scenarios: string[];
-  mountTableCheck: string;
-}
-
-/** test-vms/demo.json: which scenarios the main job boots. Errors name the file and key. */
-async function loadDemoSpec(file = DEMO_FILE): Promise<DemoSpec> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
-  const obj = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const { scenarios, mountTableCheck } = obj;
-  if (!Array.isArray(scenarios) || scenarios.length === 0 || !scenarios.every((s) => typeof s === 'string')) {
-    throw new InputError(`${file}: "scenarios" must be a non-empty list of scenario names`);
-  }
-  if (typeof mountTableCheck !== 'string') throw new InputError(`${file}: "mountTableCheck" must be a check name`);
-  return { scenarios, mountTableCheck };
-}
 
 interface DemoOptions {
   accel: AccelMode;
@@ -49,8 +23,8 @@ export function registerDemo(program: Command): void {
       'after',
       `
 Runs the scenarios listed in test-vms/demo.json (by default kmode-cpio-gzip and
-kmode-erofs-lz4hc): builds 6.12 with the kernel-patches/6.12 series and the
-initrd-erofs fragment (incremental after the first time), packs the guest in
+kmode-erofs-inplace): builds the primary base (kernel-patches/bases.json) with
+its series and the initrd-erofs fragment (incremental after the first time), packs the guest in
 test-vms/guest as a gzip cpio initramfs and as an lz4hc EROFS image, boots
 each in QEMU, runs the scenario's checks over SSH, and prints for each boot:
 outcome, time to /init, memory, and the guest's mount table, then a table
@@ -66,6 +40,7 @@ Examples:
     .action(
       action(
         async ({ signal }, opts: DemoOptions) => {
+          const { loadDemoSpec } = await import('../report/demo.js');
           const spec = await loadDemoSpec();
           const { runScenarios, summaryLine, worstExitCode } = await import('../vm/index.js');
           const { renderDemoReport } = await import('../report/demo.js');

@@ -39,14 +39,14 @@ describe('known crashes', () => {
   });
 
   it('names the entry that is wrong', () => {
-    expect(errorOf({})).toMatch(/known-crashes\.json\.crashes: must be a list/);
+    expect(errorOf({})).toMatch(/known-crashes\.json: crashes: missing/);
     expect(errorOf({ crashes: [], extra: 1 })).toMatch(/unknown key "extra"/);
-    expect(errorOf({ crashes: [entry({ owner: 'ours' as KnownCrash['owner'] })] })).toMatch(/crashes\[0\]\.owner: .*a crash in our code is never tolerated/);
-    expect(errorOf({ crashes: [entry({ lineMatches: '(' })] })).toMatch(/crashes\[0\]\.lineMatches: invalid regular expression/);
-    expect(errorOf({ crashes: [entry({ reproducer: 'missing.json' })] })).toMatch(/crashes\[0\]\.reproducer: missing\.json is not a file under/);
+    expect(errorOf({ crashes: [entry({ owner: 'ours' as KnownCrash['owner'] })] })).toMatch(/crashes\[0\] \(.*\)\.owner: .*a crash in our code is never tolerated/);
+    expect(errorOf({ crashes: [entry({ lineMatches: '(' })] })).toMatch(/crashes\[0\] \(.*\)\.lineMatches: invalid regular expression/);
+    expect(errorOf({ crashes: [entry({ reproducer: 'missing.json' })] })).toMatch(/crashes\[0\] \(.*\)\.reproducer: missing\.json is not a file under/);
     expect(errorOf({ crashes: [entry({ reproducer: '../etc/passwd' })] })).toMatch(/reproducer: \.\.\/etc\/passwd is not a file under/);
-    expect(errorOf({ crashes: [entry(), entry()] })).toMatch(/crashes\[1\]\.name: ".*" is listed twice/);
-    expect(errorOf({ crashes: [{ ...entry(), upstream: '' }] })).toMatch(/crashes\[0\]\.upstream: must be a non-empty string/);
+    expect(errorOf({ crashes: [entry(), entry()] })).toMatch(/crashes\[1\] \(.*\): two crashes are named ".*"/);
+    expect(errorOf({ crashes: [{ ...entry(), upstream: '' }] })).toMatch(/crashes\[0\] \(.*\)\.upstream: expected a non-empty string/);
   });
 
   it('a crash is known only with the same owner and a matching line; everything else is unexpected', () => {

@@ -6,9 +6,10 @@
  * report. Any crash not listed there fails the fuzz tests, whoever it is
  * attributed to. Parsing and matching are pure.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../common/errors.js';
+import * as v from 'valibot';
+import { dataObject, duplicateNames, list, loadJsonFile, must, nonEmptyString, parseData, problems, shown } from '../common/schema.js';
 import { testVmsDir } from '../common/paths.js';
 import { splitPrintk, stripControl } from '../vm/index.js';
 import type { Owner, Verdict } from './classify.js';
@@ -30,19 +31,35 @@ export interface KnownCrash {
   upstream: string;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function unknownKeys(obj: Json, allowed: readonly string[], where: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!k.startsWith('$') && !allowed.includes(k)) throw new InputError(`${where}: unknown key "${k}"`, { hint: `known keys: ${allowed.join(', ')}` });
-  }
+function crashesSchema(root: string) {
+  const crash = dataObject({
+    name: nonEmptyString(),
+    lineMatches: v.pipe(nonEmptyString(), must(isRegex, (re) => `invalid regular expression ${JSON.stringify(re)}`)),
+    owner: v.picklist(TOLERABLE_OWNERS, (issue) => `expected one of ${TOLERABLE_OWNERS.join(', ')}, got ${shown(issue.input)}: a crash in our code is never tolerated`),
+    reproducer: v.pipe(
+      nonEmptyString(),
+      must(
+        (r) => !path.relative(root, path.resolve(root, r)).startsWith('..') && existsSync(path.resolve(root, r)),
+        (r) => `${r} is not a file under ${root}: reproduce the crash first (a scenario with initrd.edits), then list it`,
+      ),
+    ),
+    upstream: nonEmptyString(),
+  });
+  return dataObject({
+    crashes: v.pipe(
+      list(crash, 'a list (empty when no crash is tolerated)'),
+      problems((crashes) => duplicateNames(crashes, (c) => c.name, 'crashes')),
+    ),
+  });
 }
 
-function nonEmptyString(obj: Json, key: string, where: string): string {
-  const v = obj[key];
-  if (typeof v !== 'string' || !v.trim()) throw new InputError(`${where}.${key}: must be a non-empty string (got ${JSON.stringify(v)})`);
-  return v;
+function isRegex(re: string): boolean {
+  try {
+    new RegExp(re);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -50,52 +67,11 @@ function nonEmptyString(obj: Json, key: string, where: string): string {
  * (test-vms/): a tolerated crash nobody can replay is a guess.
  */
 export function parseKnownCrashes(data: unknown, file = 'known-crashes.json', root = testVmsDir): KnownCrash[] {
-  const where = path.basename(file);
-  if (!isObject(data)) throw new InputError(`${where}: must be an object with a "crashes" list`);
-  unknownKeys(data, ['crashes'], where);
-  if (!Array.isArray(data.crashes)) throw new InputError(`${where}.crashes: must be a list (empty when no crash is tolerated)`);
-  const names = new Set<string>();
-  return data.crashes.map((raw, i) => {
-    const w = `${where}.crashes[${i}]`;
-    if (!isObject(raw)) throw new InputError(`${w}: must be an object with name, lineMatches, owner, reproducer, upstream`);
-    unknownKeys(raw, ['name', 'lineMatches', 'owner', 'reproducer', 'upstream'], w);
-    const name = nonEmptyString(raw, 'name', w);
-    if (names.has(name)) throw new InputError(`${w}.name: "${name}" is listed twice`);
-    names.add(name);
-    const lineMatches = nonEmptyString(raw, 'lineMatches', w);
-    try {
-      new RegExp(lineMatches);
-    } catch (err) {
-      throw new InputError(`${w}.lineMatches: invalid regular expression: ${(err as Error).message}`);
-    }
-    const owner = raw.owner;
-    if (typeof owner !== 'string' || !(TOLERABLE_OWNERS as readonly string[]).includes(owner)) {
-      throw new InputError(`${w}.owner: must be one of ${TOLERABLE_OWNERS.join(', ')} (got ${JSON.stringify(owner)}); a crash in our code is never tolerated`);
-    }
-    const reproducer = nonEmptyString(raw, 'reproducer', w);
-    const abs = path.resolve(root, reproducer);
-    if (path.relative(root, abs).startsWith('..') || !existsSync(abs)) {
-      throw new InputError(`${w}.reproducer: ${reproducer} is not a file under ${root}`, { hint: 'reproduce the crash first (a scenario with initrd.edits), then list it' });
-    }
-    const upstream = nonEmptyString(raw, 'upstream', w);
-    return { name, lineMatches, owner: owner as KnownCrash['owner'], reproducer, upstream };
-  });
+  return parseData(crashesSchema(root), data, file).crashes;
 }
 
 export async function loadKnownCrashes(file = knownCrashesPath, root = testVmsDir): Promise<KnownCrash[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseKnownCrashes(data, file, root);
+  return loadJsonFile(crashesSchema(root), file).then((d) => d.crashes);
 }
 
 /** The known crash a verdict is, if any: same owner, deciding line matching. */

@@ -26,12 +26,12 @@ describe('parseImageEdits', () => {
   });
 
   it('names the entry and the valid values on bad input', () => {
-    expect(() => parseImageEdits({}, 'e')).toThrow(/^e: expected a list/);
-    expect(() => parseImageEdits([{ op: 'zap' }], 'e')).toThrow(/e\[0\]\.op: unknown edit "zap"/);
-    expect(() => parseImageEdits([{ op: 'flip', offset: 1, bit: 8 }], 'e')).toThrow(/e\[0\]\.bit: expected an integer 0\.\.7/);
-    expect(() => parseImageEdits([{ op: 'write', offset: 1, hex: 'abc' }], 'e')).toThrow(/e\[0\]\.hex/);
-    expect(() => parseImageEdits([{ op: 'truncate', length: -1 }], 'e')).toThrow(/e\[0\]\.length/);
-    expect(() => parseImageEdits([{ op: 'truncate', length: 1, offset: 2 }], 'e')).toThrow(/unknown key "offset" for op truncate/);
+    expect(() => parseImageEdits({}, 'e')).toThrow(/^e: expected a list of edits, got \{\}/);
+    expect(() => parseImageEdits([{ op: 'zap' }], 'e')).toThrow(/^e: \[0\]\.op: unknown edit "zap" \(valid: truncate, write, flip, fill, append\)/);
+    expect(() => parseImageEdits([{ op: 'flip', offset: 1, bit: 8 }], 'e')).toThrow(/^e: \[0\]\.bit: expected an integer 0\.\.7 or "0x…", got 8/);
+    expect(() => parseImageEdits([{ op: 'write', offset: 1, hex: 'abc' }], 'e')).toThrow(/^e: \[0\]\.hex: expected an even number of hex digits/);
+    expect(() => parseImageEdits([{ op: 'truncate', length: -1 }], 'e')).toThrow(/^e: \[0\]\.length: expected an integer/);
+    expect(() => parseImageEdits([{ op: 'truncate', length: 1, offset: 2 }], 'e')).toThrow(/^e: \[0\]: unknown key "offset" \(valid: op, length;/);
   });
 });
 

@@ -5,7 +5,9 @@
  * Pure: parsing validates shape, applying validates ranges; both throw
  * InputError naming the edit.
  */
+import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
+import { dataObject, expected, list, parseData, shown } from '../common/schema.js';
 
 export type ImageEdit =
   /** Keep only the first `length` bytes. */
@@ -21,64 +23,44 @@ export type ImageEdit =
 
 export const IMAGE_EDIT_OPS = ['truncate', 'write', 'flip', 'fill', 'append'] as const;
 
-const FIELDS: Record<ImageEdit['op'], readonly string[]> = {
-  truncate: ['length'],
-  write: ['offset', 'hex'],
-  flip: ['offset', 'bit'],
-  fill: ['offset', 'length', 'byte'],
-  append: ['length', 'byte'],
-};
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A byte offset or length: a non-negative integer, or a "0x…" string. */
-function count(obj: Record<string, unknown>, key: string, where: string, max = Number.MAX_SAFE_INTEGER): number {
-  const v = obj[key];
-  let n: number | undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) n = v;
-  else if (typeof v === 'string' && /^(0x[0-9a-fA-F]+|\d+)$/.test(v)) n = Number(v);
-  if (n === undefined || n < 0 || n > max) {
-    throw new InputError(`${where}.${key}: expected an integer 0..${max} or "0x…" (got ${JSON.stringify(v)})`);
-  }
-  return n;
-}
+const count = (max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.custom<number | string>((x) => {
+      const n = typeof x === 'number' && Number.isSafeInteger(x) ? x : typeof x === 'string' && /^(0x[0-9a-fA-F]+|\d+)$/.test(x) ? Number(x) : undefined;
+      return n !== undefined && n >= 0 && n <= max;
+    }, expected(`an integer 0..${max} or "0x…"`)),
+    v.transform(Number),
+  );
 
-/** Validate a JSON list of edits; `where` names it in errors (e.g. "x.json.initrd.edits"). */
+const hexBytes = v.pipe(
+  v.custom<string>((x) => typeof x === 'string' && x.length > 0 && x.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(x), expected('an even number of hex digits')),
+  v.transform((x) => x.toLowerCase()),
+);
+
+const edit = <const Op extends ImageEdit['op'], E extends v.ObjectEntries>(op: Op, fields: E) => dataObject({ op: v.literal(op), ...fields });
+
+/** One edit: the "op" picks which other keys it takes. */
+export const imageEditSchema = v.variant(
+  'op',
+  [
+    edit('truncate', { length: count() }),
+    edit('write', { offset: count(), hex: hexBytes }),
+    edit('flip', { offset: count(), bit: count(7) }),
+    edit('fill', { offset: count(), length: count(), byte: count(255) }),
+    edit('append', { length: count(), byte: count(255) }),
+  ],
+  (issue) =>
+    issue.path
+      ? `unknown edit ${shown(issue.input)} (valid: ${IMAGE_EDIT_OPS.join(', ')})`
+      : `expected an object like {"op": "truncate", "length": 8192}, got ${shown(issue.input)}`,
+);
+
+export const imageEditsSchema = list(imageEditSchema, 'a list of edits');
+
+/** Validate a JSON list of edits; `where` names it in errors (e.g. "x.json: initrd.edits"). */
 export function parseImageEdits(value: unknown, where: string): ImageEdit[] {
-  if (!Array.isArray(value)) throw new InputError(`${where}: expected a list of edits (got ${JSON.stringify(value)})`);
-  return value.map((raw, i) => {
-    const at = `${where}[${i}]`;
-    if (!isObject(raw)) throw new InputError(`${at}: expected an object like {"op": "truncate", "length": 8192}`);
-    const op = raw.op;
-    if (typeof op !== 'string' || !(IMAGE_EDIT_OPS as readonly string[]).includes(op)) {
-      throw new InputError(`${at}.op: unknown edit ${JSON.stringify(op)}`, { hint: `valid ops: ${IMAGE_EDIT_OPS.join(', ')}` });
-    }
-    const kind = op as ImageEdit['op'];
-    for (const key of Object.keys(raw)) {
-      if (key !== 'op' && !key.startsWith('$') && !FIELDS[kind].includes(key)) {
-        throw new InputError(`${at}: unknown key "${key}" for op ${kind}`, { hint: `${kind} takes: ${FIELDS[kind].join(', ')}` });
-      }
-    }
-    switch (kind) {
-      case 'truncate':
-        return { op: kind, length: count(raw, 'length', at) };
-      case 'write': {
-        const hex = raw.hex;
-        if (typeof hex !== 'string' || hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) {
-          throw new InputError(`${at}.hex: expected an even number of hex digits (got ${JSON.stringify(hex)})`);
-        }
-        return { op: kind, offset: count(raw, 'offset', at), hex: hex.toLowerCase() };
-      }
-      case 'flip':
-        return { op: kind, offset: count(raw, 'offset', at), bit: count(raw, 'bit', at, 7) };
-      case 'fill':
-        return { op: kind, offset: count(raw, 'offset', at), length: count(raw, 'length', at), byte: count(raw, 'byte', at, 255) };
-      case 'append':
-        return { op: kind, length: count(raw, 'length', at), byte: count(raw, 'byte', at, 255) };
-    }
-  });
+  return parseData(imageEditsSchema, value, where);
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;

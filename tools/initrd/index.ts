@@ -23,7 +23,7 @@ export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsEr
 export { scanCpioImage, type SegmentInfo } from './segments.js';
 export { inspectImage, formatReport, type ImageReport } from './inspect.js';
 export { importTree, type ImportedTree } from './importer.js';
-export { parseImageEdits, applyImageEdits, describeImageEdit, IMAGE_EDIT_OPS, type ImageEdit } from './edits.js';
+export { parseImageEdits, imageEditsSchema, applyImageEdits, describeImageEdit, IMAGE_EDIT_OPS, type ImageEdit } from './edits.js';
 export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFlavor } from './payload.js';
 
 export interface PackOptions {

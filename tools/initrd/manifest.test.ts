@@ -21,16 +21,16 @@ describe('manifest parsing', () => {
   });
 
   it.each([
-    [{ files: [{ src: 'x', dst: '/etc/../../x' }] }, /files\[0\] \(src "x"\).*must not contain "\.\."/],
-    [{ files: [{ src: 'x', dst: 'etc/x' }] }, /files\[0\].*must be an absolute guest path/],
-    [{ symlinks: [{ path: '/a/../b', target: 'x' }] }, /symlinks\[0\].*\.\./],
-    [{ dirs: [{ path: '/' }] }, /dirs\[0\].*root directory/],
-    [{ files: [{ src: 'x', dst: '/x', mode: 755 }] }, /files\[0\]: "mode" must be an octal string like "0755"/],
-    [{ devices: [{ path: '/dev/x', type: 'p', major: 1, minor: 1 }] }, /devices\[0\].*"c" \(character\) or "b"/],
-    [{ binaries: ['busybox'] }, /binaries\[0\].*absolute host paths/],
-    [{ fiels: [] }, /unknown key "fiels" \(valid: description, binaries, files/],
-    [{ files: [{ src: 'x' }] }, /files\[0\]: missing "dst"/],
-    [{ payload: '../up' }, /"payload" must be a single directory name/],
+    [{ files: [{ src: 'x', dst: '/etc/../../x' }] }, /^m\.json: files\[0\]\.dst: "\/etc\/\.\.\/\.\.\/x" must not contain "\.\."/],
+    [{ files: [{ src: 'x', dst: 'etc/x' }] }, /files\[0\]\.dst: "etc\/x" must be an absolute guest path/],
+    [{ symlinks: [{ path: '/a/../b', target: 'x' }] }, /symlinks\[0\]\.path: .*\.\./],
+    [{ dirs: [{ path: '/' }] }, /dirs\[0\]\.path: "\/" is the root directory/],
+    [{ files: [{ src: 'x', dst: '/x', mode: 755 }] }, /files\[0\]\.mode: expected an octal string like "0755", got 755/],
+    [{ devices: [{ path: '/dev/x', type: 'p', major: 1, minor: 1 }] }, /devices\[0\]\.type: expected "c" \(character\) or "b" \(block\), got "p"/],
+    [{ binaries: ['busybox'] }, /binaries\[0\]: "busybox": binaries are absolute host paths/],
+    [{ fiels: [] }, /^m\.json: unknown key "fiels" \(valid: description, binaries, files/],
+    [{ files: [{ src: 'x' }] }, /files\[0\]\.dst: missing/],
+    [{ payload: '../up' }, /payload: must be a single directory name like "payload", got "\.\.\/up"/],
   ])('rejects %j', (obj, message) => {
     expect(() => parse(obj)).toThrow(message);
   });
@@ -42,7 +42,7 @@ describe('manifest parsing', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).exitCode).toBe(ExitCode.USAGE);
-      expect((err as Error).message).toMatch(/^manifest m\.json: not valid JSON/);
+      expect((err as Error).message).toMatch(/^m\.json: not valid JSON/);
     }
   });
 });
@@ -54,7 +54,7 @@ describe('building a tree', () => {
     await fs.writeFile(m, JSON.stringify({ files: [{ src: 'a', dst: '/a' }, { src: 'a', dst: '/b' }, { src: 'b', dst: '/c' }, { src: 'init', dst: '/init' }] }));
     await fs.writeFile(path.join(dir, 'a'), 'x');
     await fs.writeFile(path.join(dir, 'b'), 'x');
-    await expect(buildTree(await loadManifest(m))).rejects.toThrow(`manifest ${m}: files[3] (src "init"): no such file`);
+    await expect(buildTree(await loadManifest(m))).rejects.toThrow(`${m}: files[3] (src "init"): no such file`);
     await fs.rm(dir, { recursive: true });
   });
 

@@ -18,10 +18,10 @@
  * decimal 493 is unreadable. Parsing is pure; checking that sources exist
  * happens when the tree is built (see buildTree), with the same entry names.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../common/errors.js';
-import { guestPath } from './tree.js';
+import * as v from 'valibot';
+import { dataObject, displayPath, expected, list, must, nonEmptyString, parseData, parseJsonText, readJsonFile, str } from '../common/schema.js';
+import { guestPathProblem, normalizeGuestPath } from './tree.js';
 
 export interface ManifestFile { src: string; dst: string; mode: number | undefined; label: string }
 export interface ManifestInline { dst: string; mode: number; content: string; label: string }
@@ -45,118 +45,80 @@ export interface Manifest {
   payloadDir: string;
 }
 
-const TOP_KEYS = ['description', 'binaries', 'files', 'inline', 'dirs', 'symlinks', 'hardlinks', 'devices', 'payload'];
+/** "0755" → 0o755 (why strings: the header). */
+const octalMode = () =>
+  v.pipe(
+    v.custom<string>((x) => typeof x === 'string' && /^0?[0-7]{1,4}$/.test(x), expected('an octal string like "0755"')),
+    v.transform((x) => parseInt(x, 8)),
+  );
+const mode = (dflt: string) => v.optional(octalMode(), dflt);
+
+/** An absolute guest path without "..", normalised. */
+const guestPath = () => v.pipe(str(), must((p) => guestPathProblem(p) === undefined, (p) => guestPathProblem(p)!), v.transform(normalizeGuestPath));
+
+const count = () => v.custom<number>((x) => Number.isSafeInteger(x) && (x as number) >= 0, expected('a non-negative integer'));
+
+const content = v.pipe(
+  v.custom<string | string[]>((x) => typeof x === 'string' || (Array.isArray(x) && x.every((l) => typeof l === 'string')), expected('a string or an array of lines')),
+  v.transform((c) => (Array.isArray(c) ? c.map((l) => `${l}\n`).join('') : c)),
+);
+
+const binary = v.pipe(
+  str(),
+  must(path.isAbsolute, (p) => `${JSON.stringify(p)}: binaries are absolute host paths, installed at the same path in the guest (use "files" for others)`),
+  guestPath(),
+);
+
+const payloadDir = v.pipe(
+  str(),
+  must((p) => /^[A-Za-z0-9._-]+$/.test(p) && p !== '.' && p !== '..', (p) => `must be a single directory name like "payload", got ${JSON.stringify(p)}`),
+);
+
+/** The schema of a guest manifest (test-vms/guest/manifest.json, test-vms/two-stage/manifest.json). */
+export const manifestSchema = dataObject({
+  description: v.optional(str()),
+  binaries: v.optional(list(binary), []),
+  files: v.optional(list(dataObject({ src: nonEmptyString(), dst: guestPath(), mode: v.optional(octalMode()) })), []),
+  inline: v.optional(list(dataObject({ dst: guestPath(), mode: mode('0644'), content })), []),
+  dirs: v.optional(list(dataObject({ path: guestPath(), mode: mode('0755') })), []),
+  symlinks: v.optional(list(dataObject({ path: guestPath(), target: nonEmptyString() })), []),
+  hardlinks: v.optional(list(dataObject({ path: guestPath(), target: guestPath() })), []),
+  devices: v.optional(
+    list(dataObject({ path: guestPath(), type: v.picklist(['c', 'b'], expected('"c" (character) or "b" (block)')), major: count(), minor: count(), mode: mode('0600') })),
+    [],
+  ),
+  payload: v.optional(payloadDir, 'payload'),
+});
 
 /** Read and validate a manifest file. */
 export async function loadManifest(manifestPath: string): Promise<Manifest> {
   const abs = path.resolve(manifestPath);
-  let text: string;
-  try {
-    text = await fs.readFile(abs, 'utf8');
-  } catch (err) {
-    throw new InputError(`manifest ${manifestPath}: cannot read: ${(err as Error).message}`, { cause: err });
-  }
-  return parseManifest(text, abs, manifestPath);
+  return manifestFrom(await readJsonFile(abs), abs, abs);
 }
 
-/** Validate manifest text (pure). `shownAs` is how errors name the file. */
+/**
+ * Validate manifest text (pure). `shownAs` is how errors name the file.
+ * Entries get labels ("files[3] (src "init")") that later errors, such as a
+ * missing source when the tree is built, use to name them.
+ */
 export function parseManifest(text: string, absPath: string, shownAs: string = absPath): Manifest {
-  const where = `manifest ${shownAs}`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${where}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isObject(raw)) throw new InputError(`${where}: must be a JSON object`);
-  for (const key of Object.keys(raw)) {
-    if (!key.startsWith('$') && !TOP_KEYS.includes(key)) {
-      throw new InputError(`${where}: unknown key "${key}" (valid: ${TOP_KEYS.join(', ')}; keys starting with $ are comments)`);
-    }
-  }
-  const base = path.dirname(absPath);
-  const list = (key: string): unknown[] => {
-    const v = raw[key];
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) throw new InputError(`${where}: "${key}" must be an array`);
-    return v;
-  };
-  const entry = (key: string, i: number, v: unknown, fields: Record<string, 'string' | 'number' | 'mode' | 'content'>, required: string[]): Record<string, unknown> => {
-    const label0 = `${where}: ${key}[${i}]`;
-    if (!isObject(v)) throw new InputError(`${label0}: must be an object`);
-    for (const k of Object.keys(v)) {
-      if (!k.startsWith('$') && !(k in fields)) throw new InputError(`${label0}: unknown key "${k}" (valid: ${Object.keys(fields).join(', ')})`);
-    }
-    for (const k of required) if (v[k] === undefined) throw new InputError(`${label0}: missing "${k}"`);
-    for (const [k, kind] of Object.entries(fields)) {
-      const x = v[k];
-      if (x === undefined) continue;
-      const ok =
-        kind === 'string' ? typeof x === 'string' :
-        kind === 'number' ? Number.isInteger(x) && (x as number) >= 0 :
-        kind === 'mode' ? typeof x === 'string' && /^0?[0-7]{1,4}$/.test(x) :
-        typeof x === 'string' || (Array.isArray(x) && x.every((l) => typeof l === 'string'));
-      if (!ok) {
-        const want = kind === 'mode' ? 'an octal string like "0755"' : kind === 'number' ? 'a non-negative integer' : kind === 'content' ? 'a string or an array of lines' : 'a string';
-        throw new InputError(`${label0}: "${k}" must be ${want}, got ${JSON.stringify(x)}`);
-      }
-    }
-    return v;
-  };
-  const mode = (x: unknown): number => parseInt(x as string, 8);
-  const dst = (label: string, p: unknown): string => guestPath(p as string, label);
-
-  const binaries = list('binaries').map((v, i) => {
-    const label = `${where}: binaries[${i}]`;
-    if (typeof v !== 'string') throw new InputError(`${label}: must be a host path string`);
-    if (!path.isAbsolute(v)) throw new InputError(`${label} ("${v}"): binaries are absolute host paths, installed at the same path in the guest (use "files" for others)`);
-    return { path: guestPath(v, label), label: `${label} (${v})` };
-  });
-  const files = list('files').map((v, i) => {
-    const e = entry('files', i, v, { src: 'string', dst: 'string', mode: 'mode' }, ['src', 'dst']);
-    const label = `${where}: files[${i}] (src "${e.src as string}")`;
-    return { src: path.resolve(base, e.src as string), dst: dst(label, e.dst), mode: e.mode === undefined ? undefined : mode(e.mode), label };
-  });
-  const inline = list('inline').map((v, i) => {
-    const e = entry('inline', i, v, { dst: 'string', mode: 'mode', content: 'content' }, ['dst', 'content']);
-    const label = `${where}: inline[${i}] (dst "${e.dst as string}")`;
-    const c = e.content as string | string[];
-    return { dst: dst(label, e.dst), mode: e.mode === undefined ? 0o644 : mode(e.mode), content: Array.isArray(c) ? c.map((l) => l + '\n').join('') : c, label };
-  });
-  const dirs = list('dirs').map((v, i) => {
-    const e = entry('dirs', i, v, { path: 'string', mode: 'mode' }, ['path']);
-    const label = `${where}: dirs[${i}] (path "${e.path as string}")`;
-    return { path: dst(label, e.path), mode: e.mode === undefined ? 0o755 : mode(e.mode), label };
-  });
-  const symlinks = list('symlinks').map((v, i) => {
-    const e = entry('symlinks', i, v, { path: 'string', target: 'string' }, ['path', 'target']);
-    const label = `${where}: symlinks[${i}] (path "${e.path as string}")`;
-    if ((e.target as string) === '') throw new InputError(`${label}: "target" must not be empty`);
-    return { path: dst(label, e.path), target: e.target as string, label };
-  });
-  const hardlinks = list('hardlinks').map((v, i) => {
-    const e = entry('hardlinks', i, v, { path: 'string', target: 'string' }, ['path', 'target']);
-    const label = `${where}: hardlinks[${i}] (path "${e.path as string}")`;
-    return { path: dst(label, e.path), target: dst(label, e.target), label };
-  });
-  const devices = list('devices').map((v, i) => {
-    const e = entry('devices', i, v, { path: 'string', type: 'string', major: 'number', minor: 'number', mode: 'mode' }, ['path', 'type', 'major', 'minor']);
-    const label = `${where}: devices[${i}] (path "${e.path as string}")`;
-    if (e.type !== 'c' && e.type !== 'b') throw new InputError(`${label}: "type" must be "c" (character) or "b" (block), got ${JSON.stringify(e.type)}`);
-    return { path: dst(label, e.path), type: e.type as 'c' | 'b', major: e.major as number, minor: e.minor as number, mode: e.mode === undefined ? 0o600 : mode(e.mode), label };
-  });
-  let payloadDir = '/payload';
-  if (raw.payload !== undefined) {
-    if (typeof raw.payload !== 'string' || !/^[A-Za-z0-9._-]+$/.test(raw.payload) || raw.payload === '.' || raw.payload === '..') {
-      throw new InputError(`${where}: "payload" must be a single directory name like "payload", got ${JSON.stringify(raw.payload)}`);
-    }
-    payloadDir = '/' + raw.payload;
-  }
-  const description = raw.description;
-  if (description !== undefined && typeof description !== 'string') throw new InputError(`${where}: "description" must be a string`);
-  return { path: absPath, description, binaries, files, inline, dirs, symlinks, hardlinks, devices, payloadDir };
+  return manifestFrom(parseJsonText(text, shownAs), absPath, shownAs);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function manifestFrom(data: unknown, absPath: string, shownAs: string): Manifest {
+  const m = parseData(manifestSchema, data, shownAs, { hint: 'the manifest format is in test-vms/README.md, "Guest manifests"' });
+  const at = (key: string, i: number, what: string): string => `${displayPath(shownAs)}: ${key}[${i}] (${what})`;
+  const base = path.dirname(absPath);
+  return {
+    path: absPath,
+    description: m.description,
+    binaries: m.binaries.map((p, i) => ({ path: p, label: `${displayPath(shownAs)}: binaries[${i}] (${p})` })),
+    files: m.files.map((f, i) => ({ src: path.resolve(base, f.src), dst: f.dst, mode: f.mode, label: at('files', i, `src "${f.src}"`) })),
+    inline: m.inline.map((f, i) => ({ ...f, label: at('inline', i, `dst "${f.dst}"`) })),
+    dirs: m.dirs.map((d, i) => ({ ...d, label: at('dirs', i, `path "${d.path}"`) })),
+    symlinks: m.symlinks.map((l, i) => ({ ...l, label: at('symlinks', i, `path "${l.path}"`) })),
+    hardlinks: m.hardlinks.map((l, i) => ({ ...l, label: at('hardlinks', i, `path "${l.path}"`) })),
+    devices: m.devices.map((d, i) => ({ ...d, label: at('devices', i, `path "${d.path}"`) })),
+    payloadDir: `/${m.payload}`,
+  };
 }

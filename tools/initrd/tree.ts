@@ -35,19 +35,31 @@ interface Placed {
 }
 
 /**
- * Normalise and check an absolute guest path. Rejects relative paths and any
- * `..` component (even ones that would stay inside /): a manifest that says
- * `/etc/../x` is almost certainly a mistake, and rejecting is cheaper than
- * explaining.
+ * What is wrong with an absolute guest path, if anything. Rejects relative
+ * paths and any `..` component (even ones that would stay inside /): a
+ * manifest that says `/etc/../x` is almost certainly a mistake, and
+ * rejecting is cheaper than explaining.
  */
-export function guestPath(p: string, what: string): string {
-  if (typeof p !== 'string' || p === '') throw new InputError(`${what}: path must be a non-empty string`);
-  if (!p.startsWith('/')) throw new InputError(`${what}: "${p}" must be an absolute guest path (start with /)`);
-  if (p.includes('\0')) throw new InputError(`${what}: "${p}" contains a NUL byte`);
+export function guestPathProblem(p: string): string | undefined {
+  if (typeof p !== 'string' || p === '') return 'path must be a non-empty string';
+  if (!p.startsWith('/')) return `"${p}" must be an absolute guest path (start with /)`;
+  if (p.includes('\0')) return `"${p}" contains a NUL byte`;
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');
-  if (parts.includes('..')) throw new InputError(`${what}: "${p}" must not contain ".." (paths may not escape)`);
-  if (parts.length === 0) throw new InputError(`${what}: "${p}" is the root directory, which cannot be an entry`);
-  return '/' + parts.join('/');
+  if (parts.includes('..')) return `"${p}" must not contain ".." (paths may not escape)`;
+  if (parts.length === 0) return `"${p}" is the root directory, which cannot be an entry`;
+  return undefined;
+}
+
+/** A guest path without empty and `.` components; check it with guestPathProblem first. */
+export function normalizeGuestPath(p: string): string {
+  return '/' + p.split('/').filter((s) => s !== '' && s !== '.').join('/');
+}
+
+/** Normalise and check an absolute guest path; `what` names it in the error. */
+export function guestPath(p: string, what: string): string {
+  const problem = guestPathProblem(p);
+  if (problem) throw new InputError(`${what}: ${problem}`);
+  return normalizeGuestPath(p);
 }
 
 export class Tree {

@@ -2,10 +2,11 @@
  * Kernel bases are data: kernel-patches/bases.json names each base the series
  * is maintained on, with its version and where its source comes from.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
 import { kernelPatchesDir } from '../common/paths.js';
+import { dataObject, dataRecord, must, nonEmptyString, parseData, problems, readJsonFile, shown, str } from '../common/schema.js';
 
 export interface KernelBase {
   /** The key in bases.json, e.g. "6.12": what `--base` takes. */
@@ -47,9 +48,6 @@ export interface BaseSet {
 
 export const defaultBasesFile = path.join(kernelPatchesDir, 'bases.json');
 
-const fields = ['version', 'debianPackage', 'tarball', 'topDir', 'patches'] as const;
-const suiteFields = ['debianSuite', 'debianVersion', 'debianSha256'] as const;
-
 /** The git tag marking the pristine base commit in a prepared tree. */
 export function baseTag(base: Pick<KernelBase, 'name'>): string {
   return `base-${base.name}`;
@@ -59,6 +57,47 @@ export function baseTag(base: Pick<KernelBase, 'name'>): string {
 export function patchesDir(base: KernelBase, root = kernelPatchesDir): string {
   return path.resolve(root, base.patches);
 }
+
+const BASE_NAME = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
+const SUITE_FIELDS = ['debianSuite', 'debianVersion', 'debianSha256'] as const;
+
+const baseName = v.pipe(v.string(), must((n) => BASE_NAME.test(n), () => "a base name is letters, digits, '.', '_' or '-' (it names a directory and a git tag)"));
+
+/** The Debian suite fields name one .deb: all three or none. */
+function suiteTogether(e: Partial<Record<(typeof SUITE_FIELDS)[number], string>>): string | undefined {
+  const given = SUITE_FIELDS.filter((f) => e[f] !== undefined);
+  if (given.length === 0 || given.length === SUITE_FIELDS.length) return undefined;
+  return `${SUITE_FIELDS.join(', ')} go together (missing ${SUITE_FIELDS.filter((f) => e[f] === undefined).join(', ')})`;
+}
+
+const baseEntry = v.pipe(
+  dataObject({
+    version: v.pipe(nonEmptyString(), must((s) => /^\d+\.\d+(\.\d+)?/.test(s), (s) => `${shown(s)} is not a kernel version like 6.12.117`)),
+    debianPackage: nonEmptyString(),
+    tarball: v.pipe(nonEmptyString(), must(path.isAbsolute, (s) => `must be an absolute path, got ${s}`)),
+    topDir: v.pipe(nonEmptyString(), must((s) => !s.includes('/') && s !== '.' && s !== '..', () => 'must be a single directory name')),
+    // Relative and without "..": the series must live in this repository.
+    patches: v.pipe(nonEmptyString(), must((s) => !path.isAbsolute(s) && !s.split('/').includes('..'), () => 'must be a directory inside kernel-patches/')),
+    notApplicable: v.optional(dataRecord(v.string(), nonEmptyString('the reason as a non-empty string'), 'an object {"<scenario>": "<why>"}'), {}),
+    debianSuite: v.optional(nonEmptyString()),
+    debianVersion: v.optional(nonEmptyString()),
+    debianSha256: v.optional(v.pipe(str(), must((s) => /^[0-9a-f]{64}$/.test(s), () => 'expected 64 hex digits'))),
+  }),
+  problems((e) => suiteTogether(e)),
+);
+
+const REQUIRED_FIELDS = 'version, debianPackage, tarball, topDir, patches';
+
+/** The schema of kernel-patches/bases.json. */
+export const basesFileSchema = v.pipe(
+  dataObject({ primary: v.optional(str()), bases: dataRecord(baseName, baseEntry) }),
+  problems((d) => {
+    const names = Object.keys(d.bases);
+    if (names.length === 0) return { path: ['bases'], message: 'expected at least one base' };
+    if (d.primary !== undefined && names.includes(d.primary)) return undefined;
+    return { path: ['primary'], message: `expected the name of one of the bases (${names.join(', ')}), got ${shown(d.primary)}` };
+  }),
+);
 
 /**
  * Validate the parsed content of bases.json. Pure: `file` only names the
@@ -70,64 +109,10 @@ export function parseBases(data: unknown, file = 'bases.json'): Map<string, Kern
 
 /** parseBases, with the primary base ("primary": a key of "bases"). Pure. */
 export function parseBaseSet(data: unknown, file = 'bases.json'): BaseSet {
-  const fail = (what: string): never => {
-    throw new InputError(`${file}: ${what}`, {
-      hint: 'each entry of "bases" needs string fields: ' + fields.join(', '),
-    });
-  };
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('expected a JSON object');
-  const bases = (data as Record<string, unknown>).bases;
-  if (typeof bases !== 'object' || bases === null || Array.isArray(bases)) fail('missing object "bases"');
-  const out = new Map<string, KernelBase>();
-  for (const [name, entry] of Object.entries(bases as Record<string, unknown>)) {
-    if (!/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(name)) {
-      fail(`base name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (it names a directory and a git tag)`);
-    }
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`bases.${name}: expected an object`);
-    const e = entry as Record<string, unknown>;
-    for (const f of fields) {
-      if (typeof e[f] !== 'string' || (e[f] as string).length === 0) {
-        fail(`bases.${name}.${f}: missing or not a non-empty string`);
-      }
-    }
-    const known: string[] = [...fields, ...suiteFields, 'notApplicable'];
-    const suite = suiteFields.filter((f) => e[f] !== undefined);
-    if (suite.length > 0 && suite.length < suiteFields.length) {
-      fail(`bases.${name}: ${suiteFields.join(', ')} go together (missing ${suiteFields.filter((f) => e[f] === undefined).join(', ')})`);
-    }
-    for (const f of suite) {
-      if (typeof e[f] !== 'string' || (e[f] as string).length === 0) fail(`bases.${name}.${f}: missing or not a non-empty string`);
-    }
-    if (typeof e.debianSha256 === 'string' && !/^[0-9a-f]{64}$/.test(e.debianSha256)) fail(`bases.${name}.debianSha256: expected 64 hex digits`);
-    const unknown = Object.keys(e).filter((k) => !known.includes(k) && !k.startsWith('$'));
-    if (unknown.length > 0) fail(`bases.${name}: unknown field(s) ${unknown.join(', ')} (valid: ${known.join(', ')})`);
-    const na = e.notApplicable ?? {};
-    if (typeof na !== 'object' || na === null || Array.isArray(na)) fail(`bases.${name}.notApplicable: expected an object {"<scenario>": "<why>"}`);
-    for (const [scenario, why] of Object.entries(na as Record<string, unknown>)) {
-      if (typeof why !== 'string' || why.trim() === '') fail(`bases.${name}.notApplicable.${scenario}: give the reason as a non-empty string`);
-    }
-    const base: KernelBase = {
-      name,
-      version: e.version as string,
-      debianPackage: e.debianPackage as string,
-      tarball: e.tarball as string,
-      topDir: e.topDir as string,
-      patches: e.patches as string,
-      notApplicable: { ...(na as Record<string, string>) },
-      ...(suite.length ? { debianSuite: e.debianSuite as string, debianVersion: e.debianVersion as string, debianSha256: e.debianSha256 as string } : {}),
-    };
-    if (!/^\d+\.\d+(\.\d+)?/.test(base.version)) fail(`bases.${name}.version: ${JSON.stringify(base.version)} is not a kernel version like 6.12.117`);
-    if (!path.isAbsolute(base.tarball)) fail(`bases.${name}.tarball: must be an absolute path, got ${base.tarball}`);
-    if (base.topDir.includes('/') || base.topDir === '..' || base.topDir === '.') fail(`bases.${name}.topDir: must be a single directory name`);
-    if (path.isAbsolute(base.patches) || base.patches.split('/').includes('..')) fail(`bases.${name}.patches: must be a directory inside kernel-patches/`);
-    out.set(name, base);
-  }
-  if (out.size === 0) fail('"bases" is empty');
-  const primary = (data as Record<string, unknown>).primary;
-  if (typeof primary !== 'string' || !out.has(primary)) {
-    fail(`"primary": expected the name of one of the bases (${[...out.keys()].join(', ')}), got ${JSON.stringify(primary)}`);
-  }
-  return { bases: out, primary: primary as string };
+  const d = parseData(basesFileSchema, data, file, { hint: `each base needs ${REQUIRED_FIELDS}; the format is in kernel-patches/bases.json` });
+  const bases = new Map<string, KernelBase>();
+  for (const [name, { notApplicable, ...e }] of Object.entries(d.bases)) bases.set(name, { name, ...e, notApplicable: { ...notApplicable } });
+  return { bases, primary: d.primary as string };
 }
 
 /** Read and validate bases.json (default kernel-patches/bases.json). */
@@ -142,19 +127,7 @@ export async function primaryBaseName(file = defaultBasesFile): Promise<string> 
 
 /** Read and validate bases.json with its primary base. */
 export async function loadBaseSet(file = defaultBasesFile): Promise<BaseSet> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: invalid JSON: ${(err as Error).message}`);
-  }
-  return parseBaseSet(data, file);
+  return parseBaseSet(await readJsonFile(file), file);
 }
 
 /** Look up one base by name; the error lists the valid names. */

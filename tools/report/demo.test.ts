@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseData } from '../common/schema.js';
 import type { RunResult } from '../vm/index.js';
-import { renderDemoReport } from './demo.js';
+import { demoSpecSchema, loadDemoSpec, renderDemoReport } from './demo.js';
 
 function result(over: Partial<RunResult>): RunResult {
   return {
@@ -36,5 +37,18 @@ describe('renderDemoReport', () => {
     expect(text).toContain('mount table: not available');
     expect(text).toContain('| kmode-erofs-lz4hc | PASS | erofs lz4hc | 3.0 MiB | 1.23 s | - | 6.50 s | 480.0 MiB |');
     expect(text).toContain('| kmode-cpio-gzip | FAIL | - | - | - | - | - | - |');
+  });
+});
+
+describe('demo.json', () => {
+  it('the committed one names scenarios and the mount table check', async () => {
+    const spec = await loadDemoSpec();
+    expect(spec.scenarios.length).toBeGreaterThan(0);
+    expect(spec.mountTableCheck).toBe('mount table');
+  });
+
+  it('names the file and key that is wrong', () => {
+    expect(() => parseData(demoSpecSchema, { scenarios: [], mountTableCheck: 'm' }, 'demo.json')).toThrow('demo.json: scenarios: expected a non-empty list of scenario names, got []');
+    expect(() => parseData(demoSpecSchema, { scenarios: ['a', 3] }, 'demo.json')).toThrow(/^demo\.json: scenarios\[1\]: expected a non-empty string, got 3\ndemo\.json: mountTableCheck: missing$/);
   });
 });

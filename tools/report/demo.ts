@@ -1,9 +1,30 @@
 /**
- * The main job's report (`iofs demo`): for each boot, the outcome, time to
- * /init, memory and the guest's mount table, then one comparison table.
- * Pure: the CLI gathers run results and check outputs, this formats them.
+ * The main job (`iofs demo`): what it boots (test-vms/demo.json) and its
+ * report: for each boot, the outcome, time to /init, memory and the guest's
+ * mount table, then one comparison table. The report is pure: the CLI
+ * gathers run results and check outputs, this formats them.
  */
+import path from 'node:path';
+import * as v from 'valibot';
+import { testVmsDir } from '../common/paths.js';
+import { dataObject, loadJsonFile, nonEmptyList, nonEmptyString } from '../common/schema.js';
 import type { RunResult } from '../vm/index.js';
+
+export const demoFile = path.join(testVmsDir, 'demo.json');
+
+/** The schema of test-vms/demo.json: which scenarios the main job boots. */
+export const demoSpecSchema = dataObject({
+  scenarios: nonEmptyList(nonEmptyString(), 'a non-empty list of scenario names'),
+  /** The check whose stdout is the guest's mount table. */
+  mountTableCheck: nonEmptyString('a check name'),
+});
+
+export type DemoSpec = v.InferOutput<typeof demoSpecSchema>;
+
+/** Read test-vms/demo.json (or another file); errors name the file and key. */
+export async function loadDemoSpec(file = demoFile): Promise<DemoSpec> {
+  return loadJsonFile(demoSpecSchema, file);
+}
 
 export interface DemoBoot {
   result: RunResult;

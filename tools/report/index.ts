@@ -4,4 +4,4 @@
  */
 export { renderMarkdown, formatStats, type ReportInput, type ReportMode, type ModeKind } from './table.js';
 export { renderSvg, niceStep, ticks, escapeXml, type PlotInput } from './svg.js';
-export { renderDemoReport, type DemoBoot } from './demo.js';
+export { renderDemoReport, loadDemoSpec, demoSpecSchema, demoFile, type DemoBoot, type DemoSpec } from './demo.js';

@@ -13,7 +13,7 @@ export { resolveAccel, ACCEL_MODES, type AccelMode, type AccelDecision } from '.
 export { ensureSshKey, connectSsh, SshSession, shellQuote, type SshKey } from './ssh.js';
 export { bzImageRelease, inspectKernel } from './bzimage.js';
 export {
-  loadScenario, parseScenario, listScenarios, scenarioPath, parseSize, scenariosDir, expandScenarioArgs, matchScenarioNames, isScenarioPattern,
+  loadScenario, parseScenario, scenarioSchema, checksSchema, sizeTextSchema, listScenarios, scenarioPath, parseSize, scenariosDir, expandScenarioArgs, matchScenarioNames, isScenarioPattern,
   EXPECTABLE_OUTCOMES,
   type Scenario, type Check, type CheckExpect, type ImageSpec, type InitrdSpec, type DiskSpec, type BootExpectation, type ExpectedOutcome,
 } from './scenario.js';

@@ -1,7 +1,10 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { judgeCheck } from './checks.js';
+import { primaryBaseName } from '../kernel/bases.js';
 import {
   expandScenarioArgs, isScenarioPattern, listScenarios, loadScenario, matchScenarioNames, parseScenario, parseSize, scenarioPath, scenariosDir,
 } from './scenario.js';
@@ -51,41 +54,62 @@ describe('parseScenario', () => {
   });
 
   it('names the file and the entry that is wrong', () => {
-    expect(errorOf({ ...valid(), memoryMiB: 'lots' })).toMatch(/^cpio-gzip\.json\.memoryMiB: .*whole number from 64/);
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'squashfs' } })).toMatch(/cpio-gzip\.json\.initrd\.format: must be one of cpio, erofs \(got "squashfs"\)/);
-    expect(errorOf({ ...valid(), kernel: { fragments: [] } })).toMatch(/kernel\.base: missing/);
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/initrd\.payload: not a size/);
-    expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/checks: must be a list/);
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/initrd: give either "manifest".*or "image"/);
-    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/initrd: unknown key "format"/);
+    expect(errorOf({ ...valid(), memoryMiB: 'lots' })).toMatch(/^\/repo\/test-vms\/scenarios\/cpio-gzip\.json: memoryMiB: expected a whole number from 64 to 65536, got "lots"$/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'squashfs' } })).toMatch(/cpio-gzip\.json: initrd\.format: expected one of cpio, erofs, got "squashfs"/);
+    expect(errorOf({ ...valid(), kernel: { base: '6.12', fragmnts: [] } })).toMatch(/cpio-gzip\.json: kernel: unknown key "fragmnts"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/cpio-gzip\.json: initrd\.payload: expected a size \(bytes, or with a binary unit/);
+    expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/cpio-gzip\.json: checks: expected a list of checks \(may be empty\), got "uname"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give either "manifest".*or "image"/);
+    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits;/);
   });
 
   it('names the check by index and name', () => {
     const json = valid();
     (json.checks as unknown[]).push({ name: 'typo', run: 'true', expect: { stdoutMatch: 'x' } });
-    expect(errorOf(json)).toBe('cpio-gzip.json.checks[2] (typo).expect: unknown key "stdoutMatch"');
+    expect(errorOf(json)).toBe(
+      '/repo/test-vms/scenarios/cpio-gzip.json: checks[2] (typo).expect: unknown key "stdoutMatch" ' +
+        '(valid: exitCode, stdout, stdoutContains, stdoutMatches, stdoutNotMatches, stderrContains, stderrMatches; keys starting with $ are comments)',
+    );
   });
 
   it('rejects unknown keys, unknown variables, bad regexes and duplicate names', () => {
-    expect(errorOf({ ...valid(), memory: 512 })).toMatch(/unknown key "memory"/);
-    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${kernelVersion}' } }] })).toMatch(/checks\[0\] \(a\)\.expect: unknown variable \$\{kernelVersion\}/);
-    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdoutMatches: '(' } }] })).toMatch(/invalid regular expression/);
-    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: {} }, { name: 'a', run: 'y', expect: {} }] })).toMatch(/two checks are named "a"/);
-    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: ' ', expect: {} }] })).toMatch(/run: must not be empty/);
+    expect(errorOf({ ...valid(), memory: 512 })).toMatch(/cpio-gzip\.json: unknown key "memory"/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${kernelVersion}' } }] })).toMatch(/checks\[0\] \(a\)\.expect\.stdout: unknown variable \$\{kernelVersion\} \(variables: \$\{kernelRelease\}/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdoutMatches: '(' } }] })).toMatch(/checks\[0\] \(a\)\.expect\.stdoutMatches: invalid regular expression "\("/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: {} }, { name: 'a', run: 'y', expect: {} }] })).toMatch(/cpio-gzip\.json: checks\[1\] \(a\): two checks are named "a"/);
+    expect(errorOf({ ...valid(), checks: [{ name: 'a', run: ' ', expect: {} }] })).toMatch(/checks\[0\] \(a\)\.run: expected a non-empty string, got " "/);
   });
 
   it('accepts ${initrdFileSha256:PATH} and ${initrdFileBytes:PATH} of absolute guest paths, for a packed initrd only', () => {
     const uses = (initrd: unknown, p = '/etc/passwd'): Record<string, unknown> => ({ ...valid(), initrd, checks: [{ name: 'passwd', run: `sha256sum ${p}`, expect: { stdoutContains: `\${initrdFileSha256:${p}}`, stdoutMatches: `^\${initrdFileBytes:${p}}$` } }] });
     expect(parseScenario(uses({ manifest: 'm.json', format: 'cpio' }), FILE).checks[0]?.expect.stdoutContains).toEqual(['${initrdFileSha256:/etc/passwd}']);
-    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, 'etc/passwd'))).toMatch(/checks\[0\] \(passwd\)\.expect: \$\{initrdFileSha256:etc\/passwd\}: "etc\/passwd" is not an absolute guest path/);
+    expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, 'etc/passwd'))).toMatch(/checks\[0\] \(passwd\)\.expect\.stdoutContains: \$\{initrdFileSha256:etc\/passwd\}: "etc\/passwd" is not an absolute guest path/);
     expect(errorOf(uses({ manifest: 'm.json', format: 'cpio' }, '/payload/../etc/shadow'))).toMatch(/is not an absolute guest path/);
-    expect(errorOf(uses({ image: 'x.img' }))).toMatch(/^cpio-gzip\.json: passwd uses \$\{initrdFileSha256:\/etc\/passwd\}, which needs an initrd packed from a manifest/);
+    expect(errorOf(uses({ image: 'x.img' }))).toMatch(/cpio-gzip\.json: passwd uses \$\{initrdFileSha256:\/etc\/passwd\}, which needs an initrd packed from a manifest/);
     expect(errorOf({ ...valid(), checks: [{ name: 'a', run: 'x', expect: { stdout: '${initrdFile:/init}' } }] })).toMatch(/unknown variable \$\{initrdFile:\/init\}/);
   });
 
   it('accepts ${hostSha256:PATH} and $comment keys', () => {
     const s = parseScenario({ ...valid(), $comment: 'why', checks: [{ name: 'busybox', run: 'sha256sum /bin/busybox', expect: { stdoutContains: '${hostSha256:/bin/busybox}' } }] }, FILE);
     expect(s.checks[0]?.expect.stdoutContains).toEqual(['${hostSha256:/bin/busybox}']);
+  });
+});
+
+describe('kernel.base', () => {
+  const noBase = (): Record<string, unknown> => ({ ...valid(), kernel: { fragments: ['guest'] } });
+
+  it('defaults to the primary base given, and says so when none is', () => {
+    expect(parseScenario(noBase(), FILE, '6.1').kernel).toEqual({ base: '6.1', fragments: ['guest'], patches: false });
+    expect(parseScenario(valid(), FILE, '6.1').kernel.base).toBe('6.12');
+    expect(errorOf(noBase())).toMatch(/cpio-gzip\.json: kernel\.base: missing, and no primary base was given/);
+  });
+
+  it('loadScenario follows the primary base of kernel-patches/bases.json', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-scenario-'));
+    const file = path.join(dir, 'no-base.json');
+    await fs.writeFile(file, JSON.stringify({ ...noBase(), initrd: { manifest: 'm.json', format: 'cpio' } }));
+    expect((await loadScenario(file)).kernel.base).toBe(await primaryBaseName());
+    await fs.rm(dir, { recursive: true });
   });
 });
 
@@ -101,8 +125,8 @@ describe('initrd edits and the extra disk', () => {
   });
 
   it('names a bad edit by its index', () => {
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [{ op: 'truncate', length: 1 }, { op: 'shred' }] } })).toMatch(/^cpio-gzip\.json\.initrd\.edits\[1\]\.op: unknown edit "shred"/);
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [] } })).toMatch(/initrd\.edits: an empty list/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [{ op: 'truncate', length: 1 }, { op: 'shred' }] } })).toMatch(/cpio-gzip\.json: initrd\.edits\[1\]\.op: unknown edit "shred"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'erofs', edits: [] } })).toMatch(/cpio-gzip\.json: initrd\.edits: an empty list edits nothing/);
   });
 
   it('reads a disk packed from a manifest or given as an image', () => {
@@ -113,10 +137,10 @@ describe('initrd edits and the extra disk', () => {
   });
 
   it('rejects a disk that is neither, or has edits', () => {
-    expect(errorOf({ ...valid(), disk: { manifest: 'm', format: 'tar' } })).toMatch(/cpio-gzip\.json\.disk\.format: must be one of cpio, erofs/);
-    expect(errorOf({ ...valid(), disk: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json\.disk: give either "manifest"/);
-    expect(errorOf({ ...valid(), disk: { image: 'i', edits: [] } })).toMatch(/cpio-gzip\.json\.disk: unknown key "edits"/);
-    expect(errorOf({ ...valid(), disk: 'root.img' })).toMatch(/cpio-gzip\.json\.disk: must be an object/);
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', format: 'tar' } })).toMatch(/cpio-gzip\.json: disk\.format: expected one of cpio, erofs, got "tar"/);
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: disk: give either "manifest"/);
+    expect(errorOf({ ...valid(), disk: { image: 'i', edits: [] } })).toMatch(/cpio-gzip\.json: disk: unknown key "edits"/);
+    expect(errorOf({ ...valid(), disk: 'root.img' })).toMatch(/cpio-gzip\.json: disk: expected an object with "manifest" or "image", got "root\.img"/);
   });
 });
 
@@ -136,18 +160,18 @@ describe('expectBoot', () => {
 
   it('refuses checks when no SSH session will exist', () => {
     expect(errorOf(panicking({ outcome: 'PANIC' }, [{ name: 'a', run: 'true', expect: {} }]))).toMatch(
-      /^cpio-gzip\.json\.checks: a scenario that expects PANIC never gets an SSH session/,
+      /cpio-gzip\.json: checks: a scenario that expects PANIC never gets an SSH session/,
     );
     expect(errorOf(panicking({ outcome: 'BOOT-TIMEOUT' }, [{ name: 'a', run: 'true', expect: {} }]))).toMatch(/expects BOOT-TIMEOUT never gets/);
   });
 
   it('names what is wrong in the expectation', () => {
-    expect(errorOf(panicking({ outcome: 'FAIL' }))).toMatch(/^cpio-gzip\.json\.expectBoot\.outcome: must be one of PASS, PANIC, BOOT-TIMEOUT \(got "FAIL"\)/);
-    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatches: '(' }))).toMatch(/expectBoot\.consoleMatches: invalid regular expression/);
-    expect(errorOf(panicking({ outcome: 'PANIC', consoleContains: '${imageSize}' }))).toMatch(/expectBoot: unknown variable \$\{imageSize\}/);
-    expect(errorOf(panicking({ outcome: 'PANIC', withinS: 120 }))).toMatch(/expectBoot\.withinS: must be a whole number from 1 to 90/);
-    expect(errorOf({ ...valid(), expectBoot: { withinS: 10 } })).toMatch(/expectBoot\.withinS: only for "outcome": "PANIC"/);
-    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatch: 'x' }))).toMatch(/expectBoot: unknown key "consoleMatch"/);
+    expect(errorOf(panicking({ outcome: 'FAIL' }))).toMatch(/cpio-gzip\.json: expectBoot\.outcome: expected one of PASS, PANIC, BOOT-TIMEOUT, got "FAIL"/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatches: '(' }))).toMatch(/cpio-gzip\.json: expectBoot\.consoleMatches: invalid regular expression/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleContains: '${imageSize}' }))).toMatch(/cpio-gzip\.json: expectBoot\.consoleContains: unknown variable \$\{imageSize\}/);
+    expect(errorOf(panicking({ outcome: 'PANIC', withinS: 120 }))).toMatch(/cpio-gzip\.json: expectBoot\.withinS: at most bootTimeoutS \(90\), got 120/);
+    expect(errorOf({ ...valid(), expectBoot: { withinS: 10 } })).toMatch(/cpio-gzip\.json: expectBoot\.withinS: only for "outcome": "PANIC"/);
+    expect(errorOf(panicking({ outcome: 'PANIC', consoleMatch: 'x' }))).toMatch(/cpio-gzip\.json: expectBoot: unknown key "consoleMatch"/);
   });
 });
 
@@ -181,7 +205,7 @@ describe('parseSize', () => {
     expect(parseSize('512K', 'x')).toBe(512 * 1024);
     expect(parseSize('64MiB', 'x')).toBe(64 * 1024 ** 2);
     expect(parseSize('1g', 'x')).toBe(1024 ** 3);
-    expect(() => parseSize(-1, 'where')).toThrow(/^where: not a size/);
+    expect(() => parseSize(-1, 'where')).toThrow(/^where: expected a size \(bytes, or with a binary unit: "0", "512K", "64M", "64MiB", "1G"\), got -1$/);
   });
 });
 
@@ -226,6 +250,10 @@ describe('scenario files', () => {
   });
 
   it('a missing scenario lists the known ones', async () => {
-    await expect(loadScenario('no-such-scenario')).rejects.toMatchObject({ exitCode: ExitCode.USAGE, hint: expect.stringContaining('cpio-gzip') });
+    await expect(loadScenario('no-such-scenario')).rejects.toMatchObject({
+      exitCode: ExitCode.USAGE,
+      message: 'test-vms/scenarios/no-such-scenario.json: cannot read: ENOENT',
+      hint: expect.stringContaining('cpio-gzip'),
+    });
   });
 });

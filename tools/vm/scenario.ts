@@ -1,13 +1,21 @@
 /**
  * Scenarios: data files (test-vms/scenarios/*.json) that say which kernel,
  * which initrd, which command line and memory, and which checks to run over
- * SSH. Parsing and validation are pure; errors name the file and the entry.
+ * SSH. Validation is a schema (tools/common/schema.ts): errors name the
+ * file and the key. `kernel.base` may be left out: loadScenario fills in the
+ * primary base of kernel-patches/bases.json, so scenarios follow it.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
 import { testVmsDir } from '../common/paths.js';
-import { parseImageEdits, type ImageEdit } from '../initrd/index.js';
+import {
+  bool, chosenBy, dataError, dataObject, duplicateNames, expected, int, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
+  stringOrList, type Problem,
+} from '../common/schema.js';
+import { imageEditsSchema, type ImageEdit } from '../initrd/index.js';
+import { primaryBaseName } from '../kernel/bases.js';
 
 export const scenariosDir = path.join(testVmsDir, 'scenarios');
 
@@ -129,26 +137,42 @@ export interface VariableRef {
   value: string;
 }
 
+const VARIABLES_KNOWN = `${SCALAR_VARIABLES.map((n) => `\${${n}}`).join(', ')}, ${PATH_VARIABLES.map((n) => `\${${n}:PATH}`).join(', ')}`;
+
+const unknownVariable = (raw: string): string => `unknown variable \${${raw}} (variables: ${VARIABLES_KNOWN})`;
+
+/** The reference `${raw}` stands for, or what is wrong with it (no such variable, a guest path that is not absolute). */
+function variableRef(raw: string): VariableRef | string {
+  if ((SCALAR_VARIABLES as readonly string[]).includes(raw)) return { raw, kind: 'scalar', value: raw };
+  const kind = PATH_VARIABLES.find((v) => raw.startsWith(`${v}:`) && raw.length > v.length + 1);
+  if (!kind) return unknownVariable(raw);
+  const value = raw.slice(kind.length + 1);
+  if (kind !== 'hostSha256' && (!value.startsWith('/') || value.split('/').includes('..'))) {
+    return `\${${raw}}: ${JSON.stringify(value)} is not an absolute guest path`;
+  }
+  return { raw, kind, value };
+}
+
 /** The variables a string refers to; throws (naming `where`) on unknown ones. */
 export function variableRefs(text: string, where: string): VariableRef[] {
-  const refs: VariableRef[] = [];
-  for (const m of text.matchAll(VARIABLE_REF)) {
-    const raw = m[1] ?? '';
-    const kind = PATH_VARIABLES.find((v) => raw.startsWith(`${v}:`) && raw.length > v.length + 1);
-    if ((SCALAR_VARIABLES as readonly string[]).includes(raw)) refs.push({ raw, kind: 'scalar', value: raw });
-    else if (kind) {
-      const value = raw.slice(kind.length + 1);
-      if (kind !== 'hostSha256' && (!value.startsWith('/') || value.split('/').includes('..'))) {
-        throw new InputError(`${where}: \${${raw}}: ${JSON.stringify(value)} is not an absolute guest path`);
-      }
-      refs.push({ raw, kind, value });
-    } else {
-      throw new InputError(`${where}: unknown variable \${${raw}}`, {
-        hint: `variables: ${SCALAR_VARIABLES.map((v) => `\${${v}}`).join(', ')}, ${PATH_VARIABLES.map((v) => `\${${v}:PATH}`).join(', ')}`,
-      });
-    }
+  return [...text.matchAll(VARIABLE_REF)].map((m) => {
+    const ref = variableRef(m[1] ?? '');
+    if (typeof ref === 'string') throw new InputError(`${where}: ${ref}`);
+    return ref;
+  });
+}
+
+/** What is wrong with an expectation text: an unknown variable; for a regex, also bad syntax. */
+function textProblem(text: string, regex: boolean): string | undefined {
+  const problem = [...text.matchAll(VARIABLE_REF)].map((m) => variableRef(m[1] ?? '')).find((r) => typeof r === 'string');
+  if (problem) return problem;
+  if (!regex) return undefined;
+  try {
+    new RegExp(text.replace(VARIABLE_REF, 'x'), 'm');
+    return undefined;
+  } catch (err) {
+    return `invalid regular expression ${JSON.stringify(text)}: ${(err as Error).message}`;
   }
-  return refs;
 }
 
 /** Every expectation text of a scenario (checks and boot expectation) with where it is, for variable lookups. */
@@ -166,260 +190,172 @@ const SIZE_UNITS: Record<string, number> = {
   '': 1, B: 1, K: 1024, KIB: 1024, M: 1024 ** 2, MIB: 1024 ** 2, G: 1024 ** 3, GIB: 1024 ** 3,
 };
 
-/** "0", "64M", "64MiB", "1G", 4096 → bytes (binary units). */
-export function parseSize(value: unknown, where: string): number {
+const SIZE_WANTED = 'a size (bytes, or with a binary unit: "0", "512K", "64M", "64MiB", "1G")';
+
+/** "0", "64M", "64MiB", "1G", 4096 → bytes (binary units); undefined when it is not a size. */
+function sizeBytes(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const m = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(value);
-    const unit = SIZE_UNITS[(m?.[2] ?? '').toUpperCase()];
-    if (m && unit !== undefined) return Number(m[1]) * unit;
-  }
-  throw new InputError(`${where}: not a size: ${JSON.stringify(value)}`, {
-    hint: 'a whole number of bytes, or with a binary unit: "0", "512K", "64M", "64MiB", "1G"',
-  });
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(value);
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toUpperCase()];
+  return m && unit !== undefined ? Number(m[1]) * unit : undefined;
 }
 
-type Json = Record<string, unknown>;
+/** A size as a data file writes it ("64M", 4096), validated but not converted. */
+export const sizeTextSchema = v.custom<number | string>((x) => sizeBytes(x) !== undefined, expected(SIZE_WANTED));
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A size in a data file, as bytes. */
+const sizeSchema = v.pipe(
+  sizeTextSchema,
+  v.transform((x) => sizeBytes(x) as number),
+);
+
+/** "0", "64M", "64MiB", "1G", 4096 → bytes (binary units); `where` names the value in the error. */
+export function parseSize(value: unknown, where: string): number {
+  const bytes = sizeBytes(value);
+  if (bytes === undefined) throw new InputError(`${where}: expected ${SIZE_WANTED}, got ${shown(value)}`);
+  return bytes;
 }
 
-/** Reads fields of one JSON object, naming the file and entry in every error. */
-class Fields {
-  private readonly used = new Set<string>();
+/** A string or a list of strings, each checked as an expectation text (or regex). */
+const texts = (regex = false) => stringOrList((t) => textProblem(t, regex));
 
-  constructor(
-    private readonly obj: Json,
-    readonly where: string,
-  ) {}
+const checkSchema = dataObject({
+  name: nonEmptyString(),
+  run: nonEmptyString(),
+  expect: dataObject({
+    exitCode: v.optional(int(0, 255), 0),
+    stdout: v.optional(v.pipe(str(), problems<string>((t) => textProblem(t, false)))),
+    stdoutContains: v.optional(texts()),
+    stdoutMatches: v.optional(texts(true)),
+    stdoutNotMatches: v.optional(texts(true)),
+    stderrContains: v.optional(texts()),
+    stderrMatches: v.optional(texts(true)),
+  }),
+  timeoutS: v.optional(int(1, 3600), 30),
+});
 
-  private fail(key: string, what: string): never {
-    throw new InputError(`${this.where}.${key}: ${what} (got ${JSON.stringify(this.obj[key])})`);
-  }
+/** A scenario's (or a bench mode's) checks: names identify results, so they are unique. */
+export const checksSchema = v.pipe(
+  list(checkSchema, 'a list of checks (may be empty)'),
+  problems((checks) => duplicateNames(checks, (c) => c.name, 'checks')),
+);
 
-  private get(key: string): unknown {
-    this.used.add(key);
-    return this.obj[key];
-  }
+const expectBootSchema = v.pipe(
+  dataObject({
+    outcome: v.optional(oneOf(EXPECTABLE_OUTCOMES), 'PASS'),
+    consoleContains: v.optional(texts()),
+    consoleMatches: v.optional(texts(true)),
+    consoleNotMatches: v.optional(texts(true)),
+    withinS: v.optional(int(1, 3600)),
+  }),
+  problems((e) =>
+    e.withinS !== undefined && e.outcome !== 'PANIC'
+      ? { path: ['withinS'], message: 'only for "outcome": "PANIC" (a boot that must come up is bounded by bootTimeoutS)' }
+      : undefined,
+  ),
+);
 
-  has(key: string): boolean {
-    return this.obj[key] !== undefined;
-  }
+/** The config the kernel is built with; `base` absent means the primary base. */
+const kernelSpecSchema = dataObject({
+  base: v.optional(nonEmptyString()),
+  fragments: v.optional(list(nonEmptyString(), 'a list of config fragment names'), ['guest']),
+  patches: v.optional(bool(), false),
+});
 
-  string(key: string, dflt?: string): string {
-    const v = this.get(key);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'string') this.fail(key, v === undefined ? 'missing, must be a string' : 'must be a string');
-    return v;
-  }
+const packSpec = { manifest: nonEmptyString(), format: oneOf(['cpio', 'erofs']), compress: v.optional(str(), 'none'), payload: v.optional(sizeSchema, 0) };
+const edits = v.pipe(imageEditsSchema, must((l: ImageEdit[]) => l.length > 0, () => 'an empty list edits nothing; remove it'));
 
-  nonEmptyString(key: string): string {
-    const v = this.string(key);
-    if (!v.trim()) this.fail(key, 'must not be empty');
-    return v;
-  }
-
-  boolean(key: string, dflt: boolean): boolean {
-    const v = this.get(key);
-    if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') this.fail(key, 'must be true or false');
-    return v;
-  }
-
-  integer(key: string, dflt: number | undefined, min: number, max: number): number {
-    const v = this.get(key);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.fail(key, `${v === undefined ? 'missing, ' : ''}must be a whole number from ${min} to ${max}`);
-    }
-    return v;
-  }
-
-  oneOf<T extends string>(key: string, values: readonly T[], dflt?: T): T {
-    const v = this.get(key);
-    if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-      this.fail(key, `must be one of ${values.join(', ')}`);
-    }
-    return v as T;
-  }
-
-  /** A string or a list of strings (single values are the common case in files). */
-  strings(key: string): string[] | undefined {
-    const v = this.get(key);
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return [v];
-    if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) return v as string[];
-    this.fail(key, 'must be a string or a non-empty list of strings');
-  }
-
-  raw(key: string): unknown {
-    return this.get(key);
-  }
-
-  object(key: string): Fields {
-    const v = this.get(key);
-    if (!isObject(v)) this.fail(key, v === undefined ? 'missing, must be an object' : 'must be an object');
-    return new Fields(v, `${this.where}.${key}`);
-  }
-
-  /** Unknown keys are errors: a typo ("stdoutMatch") must not silently check nothing. */
-  done(allowed: readonly string[] = []): void {
-    for (const k of Object.keys(this.obj)) {
-      if (k.startsWith('$') || this.used.has(k) || allowed.includes(k)) continue;
-      throw new InputError(`${this.where}: unknown key "${k}"`, {
-        hint: `known keys: ${[...this.used, ...allowed].join(', ')}`,
-      });
-    }
-  }
-}
-
-/** Validates variables and regexes of expectation texts now, not at the end of a boot. */
-function validateTexts(where: string, plain: readonly string[], regexes: ReadonlyArray<{ key: string; values: readonly string[] }>): void {
-  for (const t of [...plain, ...regexes.flatMap((r) => r.values)]) variableRefs(t, where);
-  for (const { key, values } of regexes) {
-    for (const re of values) {
-      try {
-        new RegExp(re.replace(VARIABLE_REF, 'x'), 'm');
-      } catch (err) {
-        throw new InputError(`${where}.${key}: invalid regular expression ${JSON.stringify(re)}: ${(err as Error).message}`);
-      }
-    }
-  }
-}
-
-const EXPECT_STRING_LISTS = ['stdoutContains', 'stdoutMatches', 'stdoutNotMatches', 'stderrContains', 'stderrMatches'] as const;
-
-function parseCheck(value: unknown, where: string): Check {
-  if (!isObject(value)) throw new InputError(`${where}: must be an object with name, run and expect`);
-  const f = new Fields(value, where);
-  const name = f.nonEmptyString('name');
-  const run = f.nonEmptyString('run');
-  const timeoutS = f.integer('timeoutS', 30, 1, 3600);
-  const e = f.object('expect');
-  const expect: CheckExpect = { exitCode: e.integer('exitCode', 0, 0, 255) };
-  if (e.has('stdout')) expect.stdout = e.string('stdout');
-  for (const key of EXPECT_STRING_LISTS) {
-    const list = e.strings(key);
-    if (list) expect[key] = list;
-  }
-  e.done();
-  validateTexts(
-    `${where}.expect`,
-    [expect.stdout, ...(expect.stdoutContains ?? []), ...(expect.stderrContains ?? [])].filter((t): t is string => t !== undefined),
-    (['stdoutMatches', 'stdoutNotMatches', 'stderrMatches'] as const).map((key) => ({ key, values: expect[key] ?? [] })),
+/** "manifest" (packed at run time) or "image" (used as is): which keys are valid depends on which is given. */
+function imageSchema<E extends v.ObjectEntries>(extra: E) {
+  const image = dataObject({ image: nonEmptyString(), ...extra });
+  const pack = dataObject({ ...packSpec, ...extra });
+  return chosenBy<typeof image | typeof pack>(
+    (o) => ('image' in o ? ('manifest' in o ? 'give either "manifest" (packed at run time) or "image" (used as is), not both' : image) : pack),
+    'an object with "manifest" or "image"',
   );
-  f.done();
-  return { name, run, expect, timeoutS };
 }
 
-function parseBootExpectation(f: Fields, bootTimeoutS: number): BootExpectation {
-  const outcome = f.oneOf('outcome', EXPECTABLE_OUTCOMES, 'PASS');
-  const expectation: BootExpectation = { outcome };
-  for (const key of ['consoleContains', 'consoleMatches', 'consoleNotMatches'] as const) {
-    const list = f.strings(key);
-    if (list) expectation[key] = list;
+/** Checks across keys: a bound within another, checks that can never run. */
+function scenarioProblems(s: { bootTimeoutS: number; expectBoot?: { outcome: string; withinS?: number | undefined } | undefined; checks: unknown[] }): Problem[] {
+  const out: Problem[] = [];
+  const e = s.expectBoot;
+  if (e?.withinS !== undefined && e.withinS > s.bootTimeoutS) {
+    out.push({ path: ['expectBoot', 'withinS'], message: `at most bootTimeoutS (${s.bootTimeoutS}), got ${e.withinS}` });
   }
-  if (f.has('withinS')) {
-    if (outcome !== 'PANIC') {
-      throw new InputError(`${f.where}.withinS: only for "outcome": "PANIC" (a boot that must come up is bounded by bootTimeoutS)`);
-    }
-    expectation.withinS = f.integer('withinS', undefined, 1, bootTimeoutS);
+  if (e && e.outcome !== 'PASS' && s.checks.length > 0) {
+    out.push({
+      path: ['checks'],
+      message: `a scenario that expects ${e.outcome} never gets an SSH session to run checks in: remove the checks, or assert the console with expectBoot.consoleMatches`,
+    });
   }
-  f.done();
-  validateTexts(
-    f.where,
-    expectation.consoleContains ?? [],
-    (['consoleMatches', 'consoleNotMatches'] as const).map((key) => ({ key, values: expectation[key] ?? [] })),
-  );
-  return expectation;
+  return out;
 }
 
-/** "manifest" (packed at run time) or "image" (used as is); the caller finishes `i` (other keys). */
-function parseImageSpec(i: Fields, relative: (p: string) => string): ImageSpec {
-  if (i.has('image')) {
-    if (i.has('manifest')) throw new InputError(`${i.where}: give either "manifest" (packed at run time) or "image" (used as is), not both`);
-    return { kind: 'image', image: relative(i.nonEmptyString('image')) };
-  }
-  return {
-    kind: 'pack',
-    manifest: relative(i.nonEmptyString('manifest')),
-    format: i.oneOf('format', ['cpio', 'erofs'] as const),
-    compress: i.string('compress', 'none'),
-    payloadBytes: i.has('payload') ? parseSize(i.raw('payload'), `${i.where}.payload`) : 0,
+/** The schema of a scenario file (test-vms/scenarios/*.json). */
+export const scenarioSchema = v.pipe(
+  dataObject({
+    description: v.optional(str(), ''),
+    kernel: kernelSpecSchema,
+    initrd: imageSchema({ edits: v.optional(edits) }),
+    disk: v.optional(imageSchema({})),
+    append: v.optional(str(), ''),
+    memoryMiB: v.optional(int(64, 65536), 512),
+    bootTimeoutS: v.optional(int(1, 3600), 60),
+    expectBoot: v.optional(expectBootSchema),
+    checks: checksSchema,
+  }),
+  problems((s) => scenarioProblems(s)),
+);
+
+type ScenarioData = v.InferOutput<typeof scenarioSchema>;
+
+const SCENARIO_HINT = 'the scenario format is in test-vms/README.md, "Scenarios"';
+
+/** An image as the runner wants it: kind, and paths absolute (the file gives them relative to itself). */
+function imageSpec(d: { image: string } | { manifest: string; format: 'cpio' | 'erofs'; compress: string; payload: number }, relative: (p: string) => string): ImageSpec {
+  if ('image' in d) return { kind: 'image', image: relative(d.image) };
+  return { kind: 'pack', manifest: relative(d.manifest), format: d.format, compress: d.compress, payloadBytes: d.payload };
+}
+
+/** The validated file as a Scenario, with its kernel base resolved. */
+function scenarioFrom(d: ScenarioData, file: string, base: string): Scenario {
+  const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
+  const initrd: InitrdSpec = imageSpec(d.initrd, relative);
+  if (d.initrd.edits) initrd.edits = d.initrd.edits;
+  const scenario: Scenario = {
+    name: path.basename(file).replace(/\.json$/, ''),
+    file: path.resolve(file),
+    description: d.description,
+    kernel: { base, fragments: d.kernel.fragments, patches: d.kernel.patches },
+    initrd,
+    append: d.append,
+    memoryMiB: d.memoryMiB,
+    bootTimeoutS: d.bootTimeoutS,
+    checks: d.checks,
   };
+  if (d.disk) scenario.disk = imageSpec(d.disk, relative);
+  if (d.expectBoot) scenario.expectBoot = d.expectBoot;
+  return scenario;
 }
 
 /**
  * Validates a parsed scenario file. `file` is the scenario's path: it names
- * the scenario and anchors relative paths (the manifest).
+ * the scenario and anchors relative paths (the manifest). A scenario without
+ * kernel.base gets `primaryBase` (loadScenario passes bases.json's).
  */
-export function parseScenario(json: unknown, file: string): Scenario {
-  const where = path.basename(file);
-  if (!isObject(json)) throw new InputError(`${where}: a scenario must be a JSON object`);
-  const f = new Fields(json, where);
-  const description = f.string('description', '');
-  const k = f.object('kernel');
-  const base = k.nonEmptyString('base');
-  const fragmentsRaw = k.raw('fragments') ?? ['guest'];
-  if (!Array.isArray(fragmentsRaw) || !fragmentsRaw.every((s) => typeof s === 'string' && s.trim())) {
-    throw new InputError(`${where}.kernel.fragments: must be a list of config fragment names (got ${JSON.stringify(fragmentsRaw)})`);
-  }
-  const patches = k.boolean('patches', false);
-  k.done();
-  const i = f.object('initrd');
-  const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
-  const initrd: InitrdSpec = parseImageSpec(i, relative);
-  if (i.has('edits')) {
-    const edits = parseImageEdits(i.raw('edits'), `${where}.initrd.edits`);
-    if (edits.length === 0) throw new InputError(`${where}.initrd.edits: an empty list edits nothing; remove it`);
-    initrd.edits = edits;
-  }
-  i.done();
-  let disk: DiskSpec | undefined;
-  if (f.has('disk')) {
-    const d = f.object('disk');
-    disk = parseImageSpec(d, relative);
-    d.done();
-  }
-  const append = f.string('append', '');
-  const memoryMiB = f.integer('memoryMiB', 512, 64, 65536);
-  const bootTimeoutS = f.integer('bootTimeoutS', 60, 1, 3600);
-  const expectBoot = f.has('expectBoot') ? parseBootExpectation(f.object('expectBoot'), bootTimeoutS) : undefined;
-  const checksRaw = f.raw('checks');
-  if (!Array.isArray(checksRaw)) throw new InputError(`${where}.checks: must be a list of checks (may be empty)`);
-  const checks = checksRaw.map((c, idx) => parseCheck(c, `${where}.checks[${idx}]${isObject(c) && typeof c.name === 'string' ? ` (${c.name})` : ''}`));
-  const names = new Set<string>();
-  for (const c of checks) {
-    if (names.has(c.name)) throw new InputError(`${where}.checks: two checks are named "${c.name}"; names identify results`);
-    names.add(c.name);
-  }
-  if (expectBoot && expectBoot.outcome !== 'PASS' && checks.length > 0) {
-    throw new InputError(
-      `${where}.checks: a scenario that expects ${expectBoot.outcome} never gets an SSH session to run checks in`,
-      { hint: 'remove the checks, or assert the console with expectBoot.consoleMatches' },
-    );
-  }
-  f.done();
+export function parseScenario(json: unknown, file: string, primaryBase?: string): Scenario {
+  const d = parseData(scenarioSchema, json, file, { hint: SCENARIO_HINT });
+  const base = d.kernel.base ?? primaryBase;
+  if (base === undefined) throw dataError(file, ['kernel', 'base'], 'missing, and no primary base was given to default to');
+  const scenario = scenarioFrom(d, file, base);
   // A guest file's expected bytes come from the manifest the initrd is packed from: a given image has none.
-  if (initrd.kind === 'image') {
-    const ref = expectationTexts({ checks, expectBoot }).flatMap((t) => variableRefs(t.text, t.where).map((r) => ({ ...r, where: t.where }))).find((r) => r.kind === 'initrdFileSha256' || r.kind === 'initrdFileBytes');
-    if (ref) throw new InputError(`${where}: ${ref.where} uses \${${ref.raw}}, which needs an initrd packed from a manifest; this one is an image used as is`);
+  if (scenario.initrd.kind === 'image') {
+    const ref = expectationTexts(scenario)
+      .flatMap((t) => variableRefs(t.text, t.where).map((r) => ({ ...r, where: t.where })))
+      .find((r) => r.kind === 'initrdFileSha256' || r.kind === 'initrdFileBytes');
+    if (ref) throw new InputError(`${file}: ${ref.where} uses \${${ref.raw}}, which needs an initrd packed from a manifest; this one is an image used as is`);
   }
-  const scenario: Scenario = {
-    name: path.basename(file).replace(/\.json$/, ''),
-    file: path.resolve(file),
-    description,
-    kernel: { base, fragments: fragmentsRaw as string[], patches },
-    initrd,
-    append,
-    memoryMiB,
-    bootTimeoutS,
-    checks,
-  };
-  if (disk) scenario.disk = disk;
-  if (expectBoot) scenario.expectBoot = expectBoot;
   return scenario;
 }
 
@@ -480,24 +416,22 @@ export function scenarioPath(arg: string): string {
   return path.join(scenariosDir, `${arg}.json`);
 }
 
+/** Read a scenario; without kernel.base it follows the primary base of kernel-patches/bases.json. */
 export async function loadScenario(arg: string): Promise<Scenario> {
   const file = scenarioPath(arg);
-  let text: string;
+  const d = parseData(scenarioSchema, await readScenarioFile(file), file, { hint: SCENARIO_HINT });
+  return scenarioFrom(d, file, d.kernel.base ?? (await primaryBaseName()));
+}
+
+/** The file's JSON; a scenario that does not exist gets the list of those that do. */
+async function readScenarioFile(file: string): Promise<unknown> {
   try {
-    text = await fs.readFile(file, 'utf8');
+    return await readJsonFile(file);
   } catch (err) {
+    if (!(err instanceof InputError) || (err.cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw err;
     const known = await listScenarios().catch(() => []);
-    throw new InputError(`scenario ${arg}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-      hint: known.length ? `scenarios in test-vms/scenarios: ${known.join(', ')}` : undefined,
-    });
+    throw new InputError(err.message, { hint: known.length ? `scenarios in test-vms/scenarios: ${known.join(', ')}` : undefined, cause: err.cause });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseScenario(json, file);
 }
 
 export async function listScenarios(): Promise<string[]> {

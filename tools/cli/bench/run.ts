@@ -115,15 +115,12 @@ Examples:
 
 /** --from: no boots, the results of earlier runs rendered again (several merged into --out). */
 async function rerender(matrix: BenchMatrix, from: string, opts: BenchCliOptions): Promise<number> {
-  const { mergeRuns, publishResults, summarize, writeResults } = await import('../../bench/index.js');
+  const { loadRawResults, mergeRuns, publishResults, summarize, writeResults } = await import('../../bench/index.js');
   if (from.includes(',') && !opts.out) throw new InputError('--from with several runs needs --out DIR for the merged results');
   const outDir = path.resolve(opts.out ?? from);
   const runs: RawRun[] = [];
   for (const dir of from.split(',').map((d) => path.resolve(d.trim()))) {
-    const text = await fs.readFile(path.join(dir, 'raw.json'), 'utf8').catch(() => {
-      throw new InputError(`--from ${dir}: no raw.json there`);
-    });
-    const raw = JSON.parse(text) as { meta: BenchMeta; boots: BootRecord[] };
+    const raw = await loadRawResults(dir);
     runs.push({ dir: opts.out ? path.relative(outDir, dir) || '.' : '.', meta: raw.meta, boots: raw.boots });
   }
   const merged = mergeRuns(runs);
