@@ -23,11 +23,14 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return String((await execa('git', args, { cwd })).stdout).trim();
 }
 
+// The person sending the series (as git would read it from user.name/user.email).
+const sender = { GIT_AUTHOR_NAME: 'Ada Dev', GIT_AUTHOR_EMAIL: 'ada@example.org' };
+
 describe.each(bases.map((b) => [b.name, b] as const))('patches format on %s', (name, base) => {
   it('writes mails that git am onto a fresh base, equal the series and pass checkpatch --strict', async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), `iofs-format-${name}-`));
     const v1 = path.join(out, 'v1');
-    const r1 = await execa('node', [iofs, 'patches', 'format', '--base', name, '--version', '1', '--rfc', '-o', v1], { reject: false, all: true, env: { CI: '1' } });
+    const r1 = await execa('node', [iofs, 'patches', 'format', '--base', name, '--version', '1', '--rfc', '-o', v1], { reject: false, all: true, env: { CI: '1', ...sender } });
     expect(r1.exitCode, String(r1.all).slice(-3000)).toBe(0);
     const files = String(r1.stdout).split('\n').filter(Boolean);
     const series = await readSeries(patchesDir(base));
@@ -41,6 +44,10 @@ describe.each(bases.map((b) => [b.name, b] as const))('patches format on %s', (n
     const first = await readFile(files[1] as string, 'utf8');
     expect(first).toMatch(new RegExp(`^Subject: \\[RFC PATCH 1/${series.names.length}\\]`, 'm'));
     expect(first).toMatch(/^In-Reply-To: <cover\./m);
+    // From and signed off by the sender's own identity, whatever placeholder the committed series carries.
+    expect(first).toMatch(/^From: Ada Dev <ada@example\.org>$/m);
+    expect(first.match(/^Signed-off-by: .*$/gm)).toEqual(['Signed-off-by: Ada Dev <ada@example.org>']);
+    expect(cover).toMatch(/^From: Ada Dev <ada@example\.org>$/m);
 
     // A fresh copy of the base, as a reviewer would have it.
     const prepared = path.join(cacheDir(), 'trees', name);
@@ -65,7 +72,7 @@ describe.each(bases.map((b) => [b.name, b] as const))('patches format on %s', (n
 
     // Version 2 range-diffs against what version 1 sent, and asks for a changelog if the letter has none.
     const v2 = path.join(out, 'v2');
-    const r2 = await execa('node', [iofs, 'patches', 'format', '--base', name, '--version', '2', '--rfc', '-o', v2, '--previous', v1], { reject: false, all: true, env: { CI: '1' } });
+    const r2 = await execa('node', [iofs, 'patches', 'format', '--base', name, '--version', '2', '--rfc', '-o', v2, '--previous', v1], { reject: false, all: true, env: { CI: '1', ...sender } });
     expect(r2.exitCode, String(r2.all).slice(-3000)).toBe(0);
     const names = (await readdir(v2)).sort();
     expect(names[0]).toBe('v2-0000-cover-letter.patch');

@@ -30,6 +30,7 @@ import { git } from '../kernel/git.js';
 import type { KernelTree } from '../kernel/tree.js';
 import { coverLetterName, readSeries } from './series.js';
 import { sideInTree } from './range-diff.js';
+import { formatIdentity, resignCommits, senderIdentity } from './sender.js';
 import { seriesWorktree, worktreePath } from './worktree.js';
 
 export interface CoverLetter {
@@ -137,6 +138,8 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
     });
   }
   const cover = parseCoverLetter(await fs.readFile(coverFile, 'utf8'), coverFile);
+  // Before any work: a series without a person to sign it off is not formatted.
+  const sender = await senderIdentity(o.source.path);
   const warnings: string[] = [];
   if (!hasChangelog(cover.body, o.version)) {
     warnings.push(`${coverFile} has no changelog for v${o.version} (e.g. a "Changes in v${o.version}:" section): reviewers expect one`);
@@ -147,14 +150,15 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
   const applied = await seriesWorktree(o.source, o.seriesDir, dest, { cache: o.root, logFile: path.join(o.root, 'logs', o.source.base.name, 'format-apply.log') });
   if (!applied.ok) throw applied.error;
   const wt = applied.worktree;
+  const signedHead = await resignCommits(wt.path, wt.baseCommit, wt.head, sender);
 
   // The previous version as commits in the same repository, for --range-diff.
   const rangeDiff = o.previous ? (await sideInTree(o.source, o.previous)).range : undefined;
   {
     const patchPaths = series.files;
-    const sender = cover.from ? [cover.from] : [];
-    const to = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--m', '--r', '--no-l', '--no-s']), sender);
-    const cc = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--no-m', '--no-r', '--l', '--no-s']), [...sender, ...to]);
+    const self = [formatIdentity(sender)];
+    const to = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--m', '--r', '--no-l', '--no-s']), self);
+    const cc = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--no-m', '--no-r', '--l', '--no-s']), [...self, ...to]);
     if (to.length + cc.length === 0) warnings.push('get_maintainer.pl named no recipients: add --to/--cc when sending');
 
     const result = await withAtomicOutput(o.outDir, async (tmp) => {
@@ -173,12 +177,10 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
         ...cc.map((a) => `--cc=${a}`),
         ...(rangeDiff ? [`--range-diff=${rangeDiff}`] : []),
         '-o', tmp,
-        `${wt.baseCommit}..${wt.head}`,
+        `${wt.baseCommit}..${signedHead}`,
       ];
-      // The cover letter is "From:" its author, not whoever runs this.
-      const ident = cover.from ? /^(.*?)\s*<([^>]+)>$/.exec(cover.from) : null;
-      const env: Record<string, string> = ident ? { GIT_COMMITTER_NAME: ident[1] as string, GIT_COMMITTER_EMAIL: ident[2] as string } : {};
-      const out = await git(wt.path, args, env);
+      // The cover letter is "From:" the sender too (git takes the committer identity for it).
+      const out = await git(wt.path, args, { GIT_COMMITTER_NAME: sender.name, GIT_COMMITTER_EMAIL: sender.email });
       const files = out.split('\n').filter(Boolean).map((p) => path.basename(p));
       const coverOut = files.find((f) => /^(v\d+-)?0000-cover-letter\.patch$/.test(f));
       if (!coverOut) throw new InfraError(`git format-patch wrote no cover letter in ${tmp}`);

@@ -49,3 +49,4 @@ export {
 } from './format.js';
 export { commitPatches, patchesOfDir, rangeDiff, sideInTree, touchedPaths, type RangeDiffOptions, type RangeDiffResult, type SeriesSide } from './range-diff.js';
 export { BisectExit, bisectExitCode, bisectRun, bisectWord, type BisectRunOptions, type BisectRunResult } from './bisect.js';
+export { formatIdentity, resignCommits, resignMessage, senderIdentity, type Identity } from './sender.js';

@@ -35,11 +35,14 @@ The cover letter's subject and prose come from kernel-patches/<base>/0000-cover-
 write the changelog there, kernel style ("Changes in v2:" …); a missing one is warned about.
 Keeping each version in kernel-patches/<base>/versions/v<N>/ lets the next one range-diff
 against exactly what was sent.
+Every mail is From: and Signed-off-by: YOU, the sender, as git knows you (user.name and
+user.email, or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL): the committed series may carry a placeholder
+author, whose sign-off is replaced by yours. Without a git identity, nothing is formatted (exit 2).
 
 Examples:
-  iofs patches format --base 6.12 --version 1 --rfc
-  iofs patches format --base 6.12 --version 2 --rfc -o /tmp/out
-  git send-email --dry-run kernel-patches/6.12/versions/v1/*.patch`,
+  iofs patches format --version 2 --rfc      # the primary base (7.3)
+  iofs patches format --base 6.12 --version 1 --rfc -o /tmp/out
+  git send-email --dry-run kernel-patches/7.3/versions/v2/*.patch`,
     )
     .action(
       action(async (_ctx, opts: FormatOpts) => {
