@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { writeFileAtomic } from '../common/atomic.js';
 import { cacheDir, repoRoot, testVmsDir } from '../common/paths.js';
 import { bool, dataObject, dataRecord, expected, int, list, loadJsonFile, str } from '../common/schema.js';
-import { renderMarkdown, renderSvg, type ModeKind, type ReportInput, type ReportMode } from '../report/index.js';
+import { renderMarkdown, renderSvg, type ModeKind, type ReportInput, type ReportMode } from './render.js';
 import { METRICS, type BootRecord, type CellSummary, type Metric } from './aggregate.js';
 import type { BenchMatrix, BenchMode } from './matrix.js';
 import type { BenchMeta, BenchResult, KernelRecord } from './run.js';

@@ -1,7 +1,6 @@
 /**
- * Public surface of report rendering: benchmark summaries → markdown tables
- * and an SVG plot, by our own small code (no plotting dependency).
+ * Public surface of the main job's report (`iofs demo`): which scenarios it
+ * boots (test-vms/demo.json) and the markdown it prints. Benchmark tables
+ * and plots are rendered in tools/bench.
  */
-export { renderMarkdown, formatStats, type ReportInput, type ReportMode, type ModeKind } from './table.js';
-export { renderSvg, niceStep, ticks, escapeXml, type PlotInput } from './svg.js';
 export { renderDemoReport, loadDemoSpec, demoSpecSchema, demoFile, type DemoBoot, type DemoSpec } from './demo.js';

@@ -2,6 +2,9 @@
  * JUnit XML for CI systems: one <testsuite> per scenario, one <testcase> for
  * the boot and one per check. Pure string building, so escaping is tested.
  */
+import { escapeXml } from '../common/xml.js';
+
+export { escapeXml };
 
 export interface JunitCase {
   name: string;
@@ -19,19 +22,6 @@ export interface JunitSuite {
   timeS: number;
   cases: JunitCase[];
   properties?: Record<string, string>;
-}
-
-/** XML 1.0 cannot carry most control characters at all, escaped or not: drop them. */
-const INVALID_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(INVALID_XML, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
 }
 
 const attr = (v: string | number): string => `"${escapeXml(String(v))}"`;

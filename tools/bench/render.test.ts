@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CellSummary } from '../bench/aggregate.js';
+import type { CellSummary } from './aggregate.js';
 import { escapeXml, niceStep, renderSvg, ticks } from './svg.js';
 import { formatStats, renderMarkdown, type ReportMode } from './table.js';
 

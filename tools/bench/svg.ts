@@ -3,8 +3,9 @@
  * /init and MemAvailable at /init against payload size, one line per mode
  * through the medians, a bar from min to max at each point. Pure.
  */
-import type { CellSummary, Metric } from '../bench/aggregate.js';
+import type { CellSummary, Metric } from './aggregate.js';
 import type { ReportMode } from './table.js';
+import { escapeXml } from '../common/xml.js';
 
 export interface PlotInput {
   title: string;
@@ -26,10 +27,6 @@ const PANELS: Panel[] = [
 
 /** Colour-blind-safe palette (Okabe–Ito; its yellow last, as it is faint on white), then greys. */
 const COLOURS = ['#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#000000', '#F0E442', '#777777', '#BBBBBB'];
-
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
 
 /** A "nice" tick step (1, 2, 5 × 10^k) giving about `count` ticks over `span`. */
 export function niceStep(span: number, count = 5): number {
@@ -127,3 +124,5 @@ export function renderSvg(input: PlotInput): string {
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
+
+export { escapeXml };

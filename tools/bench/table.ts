@@ -3,7 +3,7 @@
  * (median and min–max of the boots), the read case, and the ratios the
  * README quotes. Pure: summaries in, text out.
  */
-import type { CellSummary, Metric, Stats } from '../bench/aggregate.js';
+import type { CellSummary, Metric, Stats } from './aggregate.js';
 
 /** How a mode gets its root: what the ratios compare. */
 export type ModeKind = 'cpio' | 'two-stage' | 'kernel';
