@@ -48,7 +48,7 @@ Examples (a regression between v6.12 and your branch):
     .action(
       action(
         async ({ signal }, scenario: string, opts: BisectOpts) => {
-          const { bisectRun, bisectWord } = await import('../patches/index.js');
+          const { bisectRun, bisectWord } = await import('../bisect/index.js');
           const { summaryLine } = await import('../vm/index.js');
           const r = await bisectRun({
             scenario,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FUZZ_APPEND as fuzzAppend, FUZZ_FRAGMENTS as fuzzFragments, FUZZ_REGIONS as fuzzRegions } from '../fuzz/index.js';
 import { defaultFragments } from '../kernel/index.js';
-import { BisectExit, STATUS_FRAGMENTS as statusFragments } from '../patches/index.js';
+import { BisectExit } from '../bisect/index.js';
+import { STATUS_FRAGMENTS as statusFragments } from '../status/index.js';
 import { ACCEL_MODES as accelModes } from '../vm/index.js';
 import * as facts from './facts.js';
 

@@ -28,11 +28,11 @@ import {
   type DroppedSymbol,
   type Fragment,
 } from './config.js';
-import { dirtyPaths, git } from './git.js';
+import { dirtyPaths, git } from '../git/index.js';
 import { lockPathFor, noteLockChild, withLock } from './lock.js';
 import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
-import { applySeries, seriesState, type SeriesState } from '../patches/apply.js';
-import { readSeries, seriesHash } from '../patches/series.js';
+import { applySeries, seriesState, type SeriesState } from '../git/index.js';
+import { readSeries, seriesHash } from '../git/index.js';
 
 export const defaultFragments = ['guest', 'erofs'];
 

@@ -10,7 +10,7 @@ import { InfraError, InputError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { baseTag, type KernelBase } from './bases.js';
-import { git, iofsIdentityEnv, revParse } from './git.js';
+import { git, iofsIdentityEnv, revParse } from '../git/index.js';
 import { lockPathFor, withLock } from './lock.js';
 import { sourceTarball, upstreamVersion } from './source.js';
 

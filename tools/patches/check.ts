@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { InfraError } from '../common/errors.js';
-import { readSeries } from './series.js';
+import { readSeries } from '../git/index.js';
 
 export interface CheckpatchTotals {
   errors: number;

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { withAtomicOutput } from '../common/atomic.js';
 import { InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
-import { amInProgress, dirtyPaths, git } from '../kernel/git.js';
-import { commitsSinceBase, type SeriesTree } from './apply.js';
-import { coverLetterName, formatSeries, numberedPatchPattern, seriesFileName } from './series.js';
+import { amInProgress, dirtyPaths, git } from '../git/index.js';
+import { commitsSinceBase, type SeriesTree } from '../git/index.js';
+import { coverLetterName, formatSeries, numberedPatchPattern, seriesFileName } from '../git/index.js';
 
 export interface ExportResult {
   dir: string;

@@ -22,9 +22,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InputError } from '../common/errors.js';
-import { git, revParse } from '../kernel/git.js';
+import { git, revParse } from '../git/index.js';
 import type { KernelTree } from '../kernel/tree.js';
-import { numberedPatchPattern, readSeries, seriesFileName } from './series.js';
+import { numberedPatchPattern, readSeries, seriesFileName } from '../git/index.js';
 
 export interface SeriesSide {
   /** The commit range `git range-diff` takes for this side. */

@@ -9,7 +9,7 @@
  */
 import { execa } from 'execa';
 import { InputError } from '../common/errors.js';
-import { git } from '../kernel/git.js';
+import { git } from '../git/index.js';
 
 export interface Identity {
   name: string;

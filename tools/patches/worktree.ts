@@ -16,11 +16,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
-import { amInProgress, dirtyPaths, git } from '../kernel/git.js';
+import { amInProgress, dirtyPaths, git } from '../git/index.js';
 import { lockPathFor, withLock } from '../kernel/lock.js';
 import { recordBase, type KernelTree } from '../kernel/tree.js';
-import { applySeries, PatchConflictError, type SeriesTree } from './apply.js';
-import { readSeries, seriesHash } from './series.js';
+import { applySeries, PatchConflictError, type SeriesTree } from '../git/index.js';
+import { readSeries, seriesHash } from '../git/index.js';
 
 export interface WorktreeStamp {
   baseCommit: string;

@@ -64,7 +64,7 @@ Examples:
       action(
         async ({ signal }, opts: StatusOpts) => {
           const { loadBases } = await import('../../kernel/index.js');
-          const { renderStatus, runStatus } = await import('../../patches/index.js');
+          const { renderStatus, runStatus } = await import('../../status/index.js');
           const bases = opts.base ?? [...(await loadBases()).keys()];
           const scenarios = await statusScenarios(opts.scenario);
           const report = await runStatus({
@@ -97,7 +97,7 @@ function cappedJobs(jobs: number): number {
 /** The scenarios named, else every scenario whose kernel uses the series. */
 async function statusScenarios(names: string[] | undefined): Promise<Scenario[]> {
   const { listScenarios, loadScenario } = await import('../../vm/index.js');
-  const { seriesScenarios } = await import('../../patches/index.js');
+  const { seriesScenarios } = await import('../../status/index.js');
   const load = async (list: string[]): Promise<Scenario[]> => {
     const out: Scenario[] = [];
     for (const n of list) out.push(await loadScenario(n));

@@ -45,9 +45,9 @@ import { createRunDir, ensureSshKey, planScenario, runScenario, type AccelMode, 
 // The runner's build memo: a scenario run asking for the build this status
 // just made gets it without running make again. (Not in tools/vm's index yet.)
 import { buildKernelOnce } from '../vm/index.js';
-import { checkSeries } from './check.js';
-import { readSeries, seriesHash } from './series.js';
-import { seriesWorktree, worktreePath, type SeriesWorktree } from './worktree.js';
+import { checkSeries } from '../patches/index.js';
+import { readSeries, seriesHash } from '../git/index.js';
+import { seriesWorktree, worktreePath, type SeriesWorktree } from '../patches/index.js';
 
 /** The series' own configuration: built on every base even when no scenario asks for it. */
 export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];

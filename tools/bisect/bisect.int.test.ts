@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cacheDir, repoRoot } from '../common/paths.js';
 import { getBase, prepareTree, sideCache } from '../kernel/index.js';
-import { testGit } from './testutil.js';
+import { testGit } from '../patches/testutil.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 

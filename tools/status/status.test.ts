@@ -17,12 +17,12 @@ import {
   runCells,
   runStatus,
   seriesScenarios,
-  seriesWorktree,
   verdict,
   type CellResult,
 } from './index.js';
+import { seriesWorktree } from '../patches/index.js';
 import { externalTree, getBase } from '../kernel/index.js';
-import { testGit } from './testutil.js';
+import { testGit } from '../patches/testutil.js';
 
 function scenario(name: string, fragments: string[], patches = true): Scenario {
   return {

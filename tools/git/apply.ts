@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import { execa } from 'execa';
 import { ExitCode, IofsError, InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
-import { amInProgress, dirtyPaths, git } from '../kernel/git.js';
+import { amInProgress, dirtyPaths, git } from './git.js';
 import { patchFiles, patchSubject, readSeries } from './series.js';
 
 export interface SeriesTree {

@@ -1,0 +1,48 @@
+/**
+ * The folders under tools/ form layers, and imports only point down:
+ *   common -> initrd, git -> kernel, patches -> vm -> workflows (status, bisect,
+ *   bench, fuzz, report) -> cli
+ * Tests may reach anywhere (a data-file test parses every data file).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './common/paths.js';
+
+const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report'], ['cli']];
+// Within a layer, only these edges (the later folder builds on the earlier).
+const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel']];
+
+const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
+const tools = path.join(repoRoot, 'tools');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.startsWith('testutil') ? [p] : [];
+  });
+}
+
+describe('tools/ layers', () => {
+  it('every folder is in a layer, and no source file imports a folder above or beside its own', () => {
+    const folders = readdirSync(tools, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'node_modules').map((e) => e.name);
+    expect(folders.filter((f) => layerOf(f) < 0)).toEqual([]);
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const file of sources(tools)) {
+      const rel = path.relative(tools, file);
+      const from = rel.split(path.sep)[0] as string;
+      if (!folders.includes(from)) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(/from '\.\.\/(?:\.\.\/)?([a-z-]+)\//g)) {
+        const to = m[1] as string;
+        if (to === from || !folders.includes(to)) continue;
+        seen++;
+        const ok = layerOf(to) < layerOf(from) || SAME_LAYER.some(([a, b]) => a === from && b === to);
+        if (!ok) wrong.push(`${rel} imports ${to}/`);
+      }
+    }
+    expect(seen, 'cross-folder imports found (the scan must see them)').toBeGreaterThan(100);
+    expect(wrong).toEqual([]);
+  });
+});
