@@ -48,7 +48,7 @@ describe('patches status', () => {
     expect(first.report.series.map((s) => s.base)).toEqual(bases);
     for (const s of first.report.series) expect(s.seriesHash).toMatch(/^[0-9a-f]{64}$/);
     for (const base of bases) {
-      for (const kind of ['apply', 'build', 'checkpatch', 'scenario']) {
+      for (const kind of ['apply', 'build', 'prefixes', 'checkpatch', 'scenario']) {
         expect(first.report.cells.some((c) => c.base === base && c.kind === kind), `${base} has a ${kind} cell`).toBe(true);
       }
     }

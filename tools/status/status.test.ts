@@ -52,6 +52,7 @@ describe('planStatus', () => {
       '6.12/scenario/erofs-a <- 6.12/build/guest+erofs+initrd-erofs',
       '6.12/scenario/erofs-b <- 6.12/build/guest+erofs+initrd-erofs',
       '6.12/scenario/other <- 6.12/build/guest+x',
+      '6.12/prefixes <- 6.12/apply',
       '6.1/apply <- ',
       '6.1/checkpatch <- 6.1/apply',
       '6.1/build/guest+erofs+initrd-erofs <- 6.1/apply',
@@ -59,7 +60,10 @@ describe('planStatus', () => {
       '6.1/scenario/erofs-a <- 6.1/build/guest+erofs+initrd-erofs',
       '6.1/scenario/erofs-b <- 6.1/build/guest+erofs+initrd-erofs',
       '6.1/scenario/other <- 6.1/build/guest+x',
+      '6.1/prefixes <- 6.1/apply',
     ]);
+    // Every prefix is built last, after the base's other cells: it checks out older commits in their worktree.
+    expect(plan.find((c) => c.id === '6.12/prefixes')?.after).toEqual(plan.filter((c) => c.base === '6.12' && c.kind !== 'prefixes' && c.kind !== 'apply').map((c) => c.id));
     // Scenarios are re-targeted at the base, with the series.
     const on61 = plan.find((c) => c.id === '6.1/scenario/other');
     expect(on61?.scenario?.kernel).toEqual({ base: '6.1', fragments: ['guest', 'x'], patches: true });
@@ -128,11 +132,12 @@ const cell = (base: string, kind: CellResult['kind'], state: CellResult['state']
 });
 
 describe('verdict and rendering', () => {
-  const green = ['apply', 'build', 'checkpatch', 'scenario'].map((k) => cell('6.12', k as CellResult['kind'], 'ok'));
+  const green = ['apply', 'build', 'prefixes', 'checkpatch', 'scenario'].map((k) => cell('6.12', k as CellResult['kind'], 'ok'));
   it('is green only when every base has every column and every cell is ok', () => {
     expect(verdict(['6.12'], green)).toEqual({ green: true, exitCode: 0 });
     expect(verdict(['6.12'], green.filter((c) => c.kind !== 'scenario'))).toEqual({ green: false, exitCode: 1 });
-    expect(verdict(['6.12'], [...green.slice(0, 3), cell('6.12', 'scenario', 'infra')])).toEqual({ green: false, exitCode: 5 });
+    expect(verdict(['6.12'], [...green.slice(0, 4), cell('6.12', 'scenario', 'infra')])).toEqual({ green: false, exitCode: 5 });
+    expect(verdict(['6.12'], green.filter((c) => c.kind !== 'prefixes'))).toEqual({ green: false, exitCode: 1 });
     expect(verdict(['6.12', '6.1'], green).green).toBe(false);
   });
 
@@ -143,7 +148,7 @@ describe('verdict and rendering', () => {
   });
 
   it('renders the hash, the matrix and each cell with its log', () => {
-    const cells = [...green, cell('6.1', 'apply', 'fail'), cell('6.1', 'checkpatch', 'skipped')];
+    const cells = [...green, cell('6.1', 'apply', 'fail'), cell('6.1', 'prefixes', 'skipped'), cell('6.1', 'checkpatch', 'skipped')];
     const text = renderStatus({
       series: [
         { base: '6.12', seriesDir: '/k/6.12', patches: ['a', 'b'], seriesHash: 'f'.repeat(64) },
@@ -154,11 +159,11 @@ describe('verdict and rendering', () => {
     });
     expect(text).toContain(`series 6.12: 2 patch(es), patchset ${'f'.repeat(64)} (/k/6.12)`);
     expect(text).toContain('series 6.1: 0 patch(es), patchset (empty)');
-    expect(text).toMatch(/^base +applies +builds +checkpatch +scenarios$/m);
-    expect(text).toMatch(/^6\.12 +ok +ok +ok +ok$/m);
-    expect(text).toMatch(/^6\.1 +FAIL +none +skip +none$/m);
+    expect(text).toMatch(/^base +applies +builds +bisectable +checkpatch +scenarios$/m);
+    expect(text).toMatch(/^6\.12 +ok +ok +ok +ok +ok$/m);
+    expect(text).toMatch(/^6\.1 +FAIL +none +skip +skip +none$/m);
     expect(text).toMatch(/^6\.1 applies +FAIL +fail summary {2}\/logs\/6\.1\/apply$/m);
-    expect(text).toMatch(/NOT green: 6\.1\/apply\/apply \(1 cell\(s\) skipped because of it\)\n$/);
+    expect(text).toMatch(/NOT green: 6\.1\/apply\/apply \(2 cell\(s\) skipped because of it\)\n$/);
   });
 });
 
@@ -219,8 +224,8 @@ describe('runStatus on a series that does not apply', () => {
     expect(await readFile(apply?.log as string, 'utf8')).toContain('conflicting files: init/main.c');
     expect(report.cells.filter((c) => c.id !== '6.12/apply').every((c) => c.state === 'skipped')).toBe(true);
     const text = renderStatus(report);
-    expect(text).toMatch(/^6\.12 +FAIL +skip 0\/2 +skip +skip$/m);
-    expect(text).toContain('NOT green: 6.12/apply (4 cell(s) skipped because of it)');
+    expect(text).toMatch(/^6\.12 +FAIL +skip 0\/2 +skip +skip +skip$/m);
+    expect(text).toContain('NOT green: 6.12/apply (5 cell(s) skipped because of it)');
     expect(report.series[0]?.seriesHash).toMatch(/^[0-9a-f]{64}$/);
     // The developer's checkout is exactly as it was.
     expect(await git(repo, 'rev-parse', 'HEAD')).toBe(headBefore);

@@ -9,6 +9,12 @@
  *               series' own config (STATUS_FRAGMENTS), so the code is compiled
  *               even without a scenario;
  *   checkpatch  the tree's own checkpatch.pl --strict on every patch;
+ *   bisectable  every proper prefix of the series (patch 1, 1-2, …) builds with
+ *               the series' own config, one after the other in the same worktree
+ *               and build directory (incremental: only what a patch touches is
+ *               rebuilt), after that base's other cells, then HEAD is restored:
+ *               each patch must build on its own, or git bisect lands on a
+ *               broken kernel;
  *   scenarios   every test-vms scenario whose kernel uses the series
  *               (kernel.patches: true), run against this base's build: those
  *               scenarios were written to exercise the series, and the series
@@ -41,6 +47,7 @@ import { getBase, patchesDir, type KernelBase } from '../kernel/bases.js';
 import { planBuildDir, type BuildRequest, type BuildResult } from '../kernel/build.js';
 import { configHash, resolveFragment } from '../kernel/config.js';
 import { resolveTree, sideCache, type KernelTree } from '../kernel/tree.js';
+import { git } from '../git/index.js';
 import { createRunDir, ensureSshKey, planScenario, runScenario, type AccelMode, type RunResult, type Scenario } from '../vm/index.js';
 // The runner's build memo: a scenario run asking for the build this status
 // just made gets it without running make again. (Not in tools/vm's index yet.)
@@ -52,7 +59,7 @@ import { seriesWorktree, worktreePath, type SeriesWorktree } from '../patches/in
 /** The series' own configuration: built on every base even when no scenario asks for it. */
 export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];
 
-export type CellKind = 'apply' | 'build' | 'checkpatch' | 'scenario';
+export type CellKind = 'apply' | 'build' | 'prefixes' | 'checkpatch' | 'scenario';
 /**
  * ok: green; fail: the series is at fault; infra: could not be found out;
  * skipped: an earlier cell failed; na: the base declares the scenario not
@@ -67,6 +74,8 @@ export interface CellPlan {
   kind: CellKind;
   /** Cells that must be ok first. */
   deps: string[];
+  /** Cells that must have finished first, whatever their state (ordering only). */
+  after?: string[];
   /** build: the fragments; scenario: the fragments of its kernel. */
   fragments?: string[];
   /** scenario: the scenario, re-targeted at this base. */
@@ -142,6 +151,9 @@ export function planStatus(
         ...(notApplicable[base]?.[s.name] ? { notApplicable: notApplicable[base]?.[s.name] } : {}),
       });
     }
+    // Last: it checks out older commits in the worktree the other cells use, and rebuilds its build directory.
+    const others = cells.filter((c) => c.base === base).map((c) => c.id);
+    cells.push({ id: `${base}/prefixes`, base, kind: 'prefixes', deps: [apply], after: others.filter((id) => id !== apply), fragments: buildFragments });
   }
   return cells;
 }
@@ -158,7 +170,7 @@ export async function runCells(
   const results = new Map<string, CellResult>();
   const waiting = new Set(plan.map((c) => c.id));
   const byId = new Map(plan.map((c) => [c.id, c]));
-  for (const c of plan) for (const d of c.deps) if (!byId.has(d)) throw new Error(`internal: ${c.id} depends on unknown ${d}`);
+  for (const c of plan) for (const d of [...c.deps, ...(c.after ?? [])]) if (!byId.has(d)) throw new Error(`internal: ${c.id} depends on unknown ${d}`);
   let running = 0;
   return new Promise<CellResult[]>((resolve, reject) => {
     const pump = (): void => {
@@ -182,7 +194,7 @@ export async function runCells(
           results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, seconds: 0 });
           continue;
         }
-        if (running >= jobs || !cell.deps.every((d) => results.has(d))) continue;
+        if (running >= jobs || ![...cell.deps, ...(cell.after ?? [])].every((d) => results.has(d))) continue;
         waiting.delete(id);
         running++;
         const t0 = Date.now();
@@ -215,6 +227,7 @@ export function cellName(cell: Pick<CellPlan, 'kind' | 'fragments' | 'scenario'>
 const COLUMNS: { kind: CellKind; title: string }[] = [
   { kind: 'apply', title: 'applies' },
   { kind: 'build', title: 'builds' },
+  { kind: 'prefixes', title: 'bisectable' },
   { kind: 'checkpatch', title: 'checkpatch' },
   { kind: 'scenario', title: 'scenarios' },
 ];
@@ -254,7 +267,7 @@ export function renderStatus(report: Pick<StatusReport, 'series' | 'cells' | 'gr
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) out.push(r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
   out.push('');
-  const label = (c: CellResult): string => `${c.base} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : `scenario ${c.name}`}`;
+  const label = (c: CellResult): string => `${c.base} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : c.kind === 'prefixes' ? 'every prefix builds' : `scenario ${c.name}`}`;
   const lw = Math.max(...report.cells.map((c) => label(c).length), 0);
   for (const c of report.cells) {
     out.push(`${label(c).padEnd(lw)}  ${STATE_WORD[c.state].padEnd(5)} ${c.summary}${c.reused ? ' (reused)' : ''}${c.log ? `  ${c.log}` : ''}`);
@@ -406,8 +419,43 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
           return { name, state: 'fail', summary: (err as Error).message.split('\n')[0] as string, log: logFile };
         }
       }
+      case 'prefixes':
+        return runPrefixesCell(cell, name);
       case 'scenario':
         return runScenarioCell(cell, name);
+    }
+  };
+
+  /** Builds patch 1, then 1-2, … up to (not including) the whole series, which the build cells cover. */
+  const runPrefixesCell = async (cell: CellPlan, name: string): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> => {
+    const wt = worktrees.get(cell.base) as SeriesWorktree;
+    const commits = (await git(wt.path, ['rev-list', '--reverse', `${wt.baseCommit}..${wt.head}`])).split('\n').filter(Boolean);
+    const prefixes = commits.slice(0, -1);
+    const logFile = path.join(logDir(cell.base), 'prefixes.log');
+    await fs.mkdir(logDir(cell.base), { recursive: true });
+    if (prefixes.length === 0) {
+      await writeFileAtomic(logFile, 'one patch: the build cells cover it\n');
+      return { name, state: 'ok', summary: 'a one-patch series: nothing more to build', log: logFile };
+    }
+    const branch = await git(wt.path, ['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '');
+    const lines: string[] = [];
+    try {
+      for (const [i, commit] of prefixes.entries()) {
+        await git(wt.path, ['checkout', '-q', '--detach', commit]);
+        const subject = await git(wt.path, ['log', '-1', '--format=%s', commit]);
+        try {
+          const built = await buildKernelOnce(buildRequest(cell.base, cell.fragments ?? []), o.signal);
+          lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease})`);
+        } catch (err) {
+          lines.push(`FAIL ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject}: ${(err as Error).message.split('\n')[0]}`);
+          if (o.signal?.aborted) return { name, state: 'infra', summary: 'interrupted', log: logFile };
+          return { name, state: 'fail', summary: `patch ${i + 1} (${subject}) does not build without the ones after it`, log: logFile };
+        }
+      }
+      return { name, state: 'ok', summary: `patches 1..${prefixes.length} of ${commits.length} build one by one (the whole series: the build cells)`, log: logFile };
+    } finally {
+      await writeFileAtomic(logFile, `${lines.join('\n')}\n`);
+      await git(wt.path, ['checkout', '-q', ...(branch ? [branch] : ['--detach', wt.head])]);
     }
   };
 
