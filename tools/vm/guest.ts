@@ -33,6 +33,8 @@ export type SshWait =
   | { kind: 'exited'; exit: QemuExit }
   | { kind: 'interrupted' };
 
+const SSHD_MARKER = /IOFS_MARKER stage=sshd\b/;
+
 /** Quick test of one console line, so the wait can stop at the first sign of trouble. */
 function looksLikeTrouble(line: string): boolean {
   return findPanic([line]) !== undefined;
@@ -42,6 +44,8 @@ export class Guest {
   /** Aborted on QEMU exit, on a trouble line, or by the caller. */
   private readonly stopWaiting = new AbortController();
   private troubleAt: number | undefined;
+  /** Our guest's /init prints `IOFS_MARKER stage=sshd` once dropbear listens (test-vms/guest/init). */
+  private readonly sshdListening = new EventTarget();
 
   private constructor(
     readonly qemu: RunningQemu,
@@ -71,6 +75,7 @@ export class Guest {
   }
 
   private onLine(line: string): void {
+    if (SSHD_MARKER.test(line)) this.sshdListening.dispatchEvent(new Event('listening'));
     if (this.troubleAt === undefined && looksLikeTrouble(line)) {
       this.troubleAt = Date.now();
       this.stopWaiting.abort();
@@ -95,6 +100,7 @@ export class Guest {
         privateKey,
         deadline: this.qemu.startedAt + bootTimeoutS * 1000,
         signal: this.stopWaiting.signal,
+        sshdListening: this.sshdListening,
       });
       return { kind: 'ready', session, wallToSshReadyS: (Date.now() - this.qemu.startedAt) / 1000 };
     } catch (err) {

@@ -87,6 +87,13 @@ export interface ConnectOptions {
   user?: string;
   /** Called before each attempt (for progress). */
   onAttempt?: (attempt: number, lastError: string | undefined) => void;
+  /**
+   * Fires a `listening` event when the guest says its sshd listens (our
+   * guest's console marker): an attempt still waiting then is dropped and a
+   * new one made at once. An attempt made before the guest's network was up
+   * can hang in QEMU's user networking for seconds while SYNs are retried.
+   */
+  sshdListening?: EventTarget;
 }
 
 export class SshConnectError extends Error {
@@ -109,21 +116,32 @@ export function backoffMs(attempt: number): number {
   return Math.min(500, 100 * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Why an attempt was dropped when the guest said its sshd listens: retried at once. */
+const NUDGED = 'dropped: the guest says its sshd listens now';
+
 function connectOnce(o: ConnectOptions, readyTimeoutMs: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
-    const onAbort = (): void => {
+    const stop = (why: string) => (): void => {
+      cleanup();
       client.destroy();
-      reject(new Error('aborted'));
+      reject(new Error(why));
+    };
+    const onAbort = stop('aborted');
+    const onNudge = stop(NUDGED);
+    const cleanup = (): void => {
+      o.signal?.removeEventListener('abort', onAbort);
+      o.sshdListening?.removeEventListener('listening', onNudge);
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    o.sshdListening?.addEventListener('listening', onNudge, { once: true });
     client
       .on('ready', () => {
-        o.signal?.removeEventListener('abort', onAbort);
+        cleanup();
         resolve(client);
       })
       .on('error', (err) => {
-        o.signal?.removeEventListener('abort', onAbort);
+        cleanup();
         client.destroy();
         reject(err);
       })
@@ -165,6 +183,7 @@ export async function connectSsh(o: ConnectOptions): Promise<SshSession> {
     } catch (err) {
       if (o.signal?.aborted) throw new SshConnectError('aborted', attempt, true);
       lastError = (err as Error).message;
+      if (lastError === NUDGED) continue;
       // sshd answered and said no: waiting longer changes nothing (the key is in the image or not).
       refusals = AUTH_REFUSED.test(lastError) ? refusals + 1 : 0;
       if (refusals >= AUTH_REFUSALS_FINAL) {
