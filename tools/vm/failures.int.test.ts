@@ -137,7 +137,7 @@ describe('QEMU failures', () => {
     const res = await resultOf(String(r.stdout));
     expect(res.reason).toMatch(/^QEMU exited SIGKILL before SSH came up/);
     expect(res.qemu?.exit?.signal).toBe('SIGKILL');
-    expect(await fs.readFile(path.join(runDir, 'console.log'), 'utf8')).toMatch(/Linux version 6\.12/);
+    expect(await fs.readFile(path.join(runDir, 'console.log'), 'utf8')).toContain(`Linux version ${KERNEL.base}`);
   });
 
   it('Ctrl-C mid-boot is INTERRUPTED: QEMU stopped, no process left, logs and results kept', async () => {
