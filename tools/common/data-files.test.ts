@@ -103,9 +103,9 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'manifest', matches: (r) => r.startsWith('test-vms/') && r.endsWith('/manifest.json'), check: checkManifest },
   { kind: 'matrix', matches: (r) => r === 'test-vms/bench/matrix.json', check: checkMatrix },
   { kind: 'demo', matches: (r) => r === 'test-vms/demo.json', check: checkDemo },
-  { kind: 'bench raw.json', matches: (r) => r === 'test-vms/bench/results/raw.json', check: (f) => loadRawResults(path.dirname(f)) },
+  { kind: 'bench raw.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/raw\.json$/.test(r), check: (f) => loadRawResults(path.dirname(f)) },
   { kind: 'fuzz known crashes', matches: (r) => r === 'test-vms/fuzz/known-crashes.json', check: (f) => loadKnownCrashes(f) },
-  { kind: 'bench summary.json', matches: (r) => r === 'test-vms/bench/results/summary.json', check: (f) => loadJsonFile(summarySchema, f) },
+  { kind: 'bench summary.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/summary\.json$/.test(r), check: (f) => loadJsonFile(summarySchema, f) },
 ];
 
 const files = (await Promise.all([kernelPatchesDir, testVmsDir].map(jsonFilesUnder))).flat().map(rel).sort();
