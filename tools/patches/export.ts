@@ -40,6 +40,11 @@ export async function exportSeries(tree: SeriesTree, seriesDir: string): Promise
   }
   const dirty = await dirtyPaths(tree.path);
   if (dirty.length > 0) log.warn(`${tree.path} has uncommitted changes that are NOT exported: ${dirty.slice(0, 5).join(', ')}`);
+  // Debian's kernel sources end their .gitignore with "/*": a new file is ignored, not just untracked.
+  const ignored = (await git(tree.path, ['ls-files', '--others', '--ignored', '--exclude-standard'])).split('\n').filter(Boolean);
+  if (ignored.length > 0) {
+    log.warn(`${tree.path} has files that .gitignore hides and no commit holds, so they are NOT exported: ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', …' : ''}; if they belong to the series: git add -f them and amend`);
+  }
   const existing = existsSync(seriesDir) ? await fs.readdir(seriesDir) : [];
   const keep = filesToKeep(existing);
   return withAtomicOutput(seriesDir, async (tmp) => {

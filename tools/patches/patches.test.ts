@@ -142,6 +142,23 @@ describe('export and apply', () => {
     expect((await seriesState(tree(), dir)).state).toBe('base');
   });
 
+  it('warns, naming them, about new files a Debian-style .gitignore ("/*") hides from git add -A', async () => {
+    await commitFile('.gitignore', '/*\n!/.gitignore\n', 'ignore the top level, as Debian\'s kernel sources do');
+    await mkdir(path.join(repo, 'init'), { recursive: true });
+    await writeFile(path.join(repo, 'init', 'new.c'), 'int x;\n');
+    await git(repo, 'add', '-A');
+    expect(await git(repo, 'status', '--porcelain')).toBe('');
+    const warned: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => (warned.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await exportSeries(tree(), path.join(work, 'p'));
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(warned.join('')).toMatch(/files that \.gitignore hides and no commit holds, so they are NOT exported: init\/new\.c; .*git add -f/);
+  });
+
   it('refuses to export nothing and keeps only non-numbered files', async () => {
     await expect(exportSeries(tree(), path.join(work, 'p'))).rejects.toThrow(/nothing to export/);
     expect(filesToKeep(['series', '0000-cover-letter.patch', '0001-x.patch', 'README'])).toEqual(['0000-cover-letter.patch', 'README']);
