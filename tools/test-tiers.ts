@@ -20,7 +20,7 @@ export const fullGroups: Record<string, string> = {
   'kernel/kernel.int.test.ts': 'pristine build of the primary base, prepare reproducibility, dropped-symbol check',
   'kernel/failures.int.test.ts': 'build failure injection: concurrent builds, Ctrl-C in make, compile error, full disk',
   'fuzz/fuzz.int.test.ts': 'KASAN/UBSAN debug kernel booting a 12-case fuzz sample',
-  'status/status.int.test.ts': 'the status matrix across every base (applies, builds, checkpatch, scenarios)',
+  'status/status.int.test.ts': 'the status matrix across every base (applies, builds, bisectable, checkpatch, scenarios)',
   'bisect/bisect.int.test.ts': 'bisect-run on a synthetic regression',
   'patches/check.int.test.ts': 'checkpatch.pl --strict of the prepared primary tree: a bad patch reported by its error names, a clean one passes',
   'patches/format.int.test.ts': 'patches format: mails that git am onto a fresh base and pass checkpatch',

@@ -1,8 +1,7 @@
 /**
  * Writing images: cpio (one or more segments) and EROFS, atomically.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { InfraError, InputError } from '../common/errors.js';
@@ -12,6 +11,7 @@ import { cpioChunks } from './cpio.js';
 import { formatCompression, parseCpioCompression, writeCompressed, type CompressionSpec } from './compress.js';
 import { formatErofsCompression, mkfsErofs, parseErofsCompression, stageTreeTo, uuidFromHash, type ErofsCompression } from './erofs.js';
 import type { Tree } from './tree.js';
+import { hashFile } from '../common/hash.js';
 
 export const INITRD_FORMATS = ['cpio', 'erofs'] as const;
 export type InitrdFormat = (typeof INITRD_FORMATS)[number];
@@ -175,12 +175,4 @@ async function writeImageUnchecked(tree: Tree, format: InitrdFormat, compress: s
   return { output: path.resolve(output), format, compress: compressName, bytes, sha256 };
 }
 
-export async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
-  const h = createHash('sha256');
-  let bytes = 0;
-  for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    h.update(c as Buffer);
-    bytes += (c as Buffer).length;
-  }
-  return { bytes, sha256: h.digest('hex') };
-}
+export { hashFile };

@@ -12,8 +12,7 @@
  * and state untouched. The .deb stays in the cache, so a machine that has
  * it no longer depends on the suite, which drops old point releases.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InfraError, InputError } from '../common/errors.js';
@@ -21,6 +20,7 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import type { KernelBase } from './bases.js';
+import { sha256File } from '../common/hash.js';
 
 /** One apt source entry: where a suite's packages come from. */
 export interface AptSource {
@@ -122,12 +122,6 @@ async function codename(): Promise<string> {
   const name = /^VERSION_CODENAME=(\S+)/m.exec(text)?.[1]?.replace(/"/g, '');
   if (!name) throw new InfraError('cannot tell the Debian release from /etc/os-release (no VERSION_CODENAME)');
   return name;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 /** Where a suite-fetched package's files live: <cache>/sources/<package>/. */

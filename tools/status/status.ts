@@ -35,7 +35,7 @@
  * Planning (which cells, which depend on which) and rendering are pure.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
@@ -55,6 +55,7 @@ import { buildKernelOnce } from '../vm/index.js';
 import { checkSeries } from '../patches/index.js';
 import { readSeries, seriesHash } from '../git/index.js';
 import { seriesWorktree, worktreePath, type SeriesWorktree } from '../patches/index.js';
+import { sha256File } from '../common/hash.js';
 
 /** The series' own configuration: built on every base even when no scenario asks for it. */
 export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];
@@ -300,12 +301,6 @@ export interface StatusOptions {
   fresh?: boolean;
   signal?: AbortSignal;
   onCell?: (c: CellResult) => void;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');

@@ -5,7 +5,7 @@
  * results.json, whatever happened.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
@@ -25,6 +25,7 @@ import { runDirName, type ImagePlan, type ScenarioPlan } from './plan.js';
 import { qemuVersion, type QemuExit } from './qemu.js';
 import type { BootExpectation } from './scenario.js';
 import { ensureSshKey, type SshSession } from './ssh.js';
+import { sha256File } from '../common/hash.js';
 
 export interface CheckRecord {
   name: string;
@@ -158,12 +159,6 @@ export function buildKernelOnce(req: BuildRequest, signal?: AbortSignal): Promis
     p.catch(() => builds.delete(key));
   }
   return p;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function slug(s: string): string {
