@@ -1,6 +1,6 @@
 /**
  * The folders under tools/ form layers, and imports only point down:
- *   common -> initrd, git -> kernel, patches -> vm -> workflows (status, bisect,
+ *   common -> initrd, git -> kernel, patches -> distro -> vm -> workflows (status, bisect,
  *   bench, fuzz, report) -> cli
  * Tests may reach anywhere (a data-file test parses every data file).
  */
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './common/paths.js';
 
-const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report'], ['cli']];
+const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report'], ['cli']];
 // Within a layer, only these edges (the later folder builds on the earlier).
 const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel']];
 

@@ -4,16 +4,19 @@
  * which wait for `scripts/test --full`. Everything not listed here is full.
  *
  * Core proves the product end to end on the primary base with ONE kernel
- * build (the patched primary kernel, guest + erofs + initrd-erofs), shared
- * by all three files:
+ * build (the patched primary kernel, guest + erofs + initrd-erofs + distro),
+ * shared by all four files:
  *  - vm/kmode.int: kernel mode on every kmode-* scenario, cpio unchanged on
  *    the same kernel, the documented panics of corrupted images;
+ *  - vm/handover.int: Debian's initramfs-tools, dracut/systemd and busybox
+ *    initrds, as cpio and as EROFS, hand over to a real root and leave
+ *    nothing behind;
  *  - vm/vm.int: the harness's outcome classes (PASS, FAIL naming the check,
  *    PANIC quoting the line, BOOT-TIMEOUT within the bound, bad input);
  *  - vm/failures.int: the main failure paths (QEMU missing, refusing,
  *    killed, Ctrl-C in a boot and in a build, SSH port taken, key refused).
  */
-export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/vm.int.test.ts', 'vm/failures.int.test.ts'];
+export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/handover.int.test.ts', 'vm/vm.int.test.ts', 'vm/failures.int.test.ts'];
 
 /** One line per full-tier group: what it proves, for the "not run" summary. */
 export const fullGroups: Record<string, string> = {

@@ -11,7 +11,7 @@ export const ACCEL_MODES: readonly AccelMode[] = ['auto', 'kvm', 'tcg'];
 /** tools/kernel/build.ts defaultFragments */
 export const KERNEL_DEFAULT_FRAGMENTS: readonly string[] = ['guest', 'erofs'];
 /** tools/patches/status.ts STATUS_FRAGMENTS */
-export const STATUS_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erofs'];
+export const STATUS_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erofs', 'distro'];
 /** tools/fuzz/run.ts FUZZ_FRAGMENTS */
 export const FUZZ_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erofs', 'debug'];
 /** tools/fuzz/run.ts FUZZ_APPEND */

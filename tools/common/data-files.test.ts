@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMatrix } from '../bench/matrix.js';
 import { loadRawResults, summarySchema } from '../bench/results.js';
 import { loadManifest } from '../initrd/manifest.js';
+import { loadCompanions } from '../distro/companions.js';
 import { loadBaseSet, patchesDir } from '../kernel/bases.js';
 import { configsDir } from '../kernel/config.js';
 import { loadKnownCrashes } from '../fuzz/known-crashes.js';
@@ -47,8 +48,12 @@ function fragmentsExist(file: string, at: Array<string | number>, fragments: rea
 }
 
 function imageExists(file: string, at: string, spec: ImageSpec): void {
-  if (spec.kind === 'pack') mustExist(file, [at, 'manifest'], spec.manifest, 'manifest');
-  else mustExist(file, [at, 'image'], spec.image, 'image');
+  if (spec.kind === 'pack') {
+    mustExist(file, [at, 'manifest'], spec.manifest, 'manifest');
+    if (spec.over) mustExist(file, [at, 'over'], spec.over, 'manifest');
+  } else if (spec.kind === 'image') {
+    mustExist(file, [at, 'image'], spec.image, 'image');
+  }
 }
 
 async function checkBases(file: string): Promise<void> {
@@ -97,6 +102,21 @@ async function checkDemo(file: string): Promise<void> {
 }
 
 /** Which schema (and cross-file checks) a data file gets, by where it is. */
+/** Every companion has its series directory, and every scenario names companions that exist. */
+async function checkCompanions(file: string): Promise<void> {
+  const companions = await loadCompanions(file);
+  for (const name of companions.keys()) mustExist(file, ['companions', name], path.join(path.dirname(file), name, 'series'), 'series file');
+  for (const name of await listScenarios()) {
+    const s = await loadScenario(name);
+    for (const [at, spec] of [['initrd', s.initrd], ['disk', s.disk]] as const) {
+      if (spec?.kind !== 'pack') continue;
+      for (const [guest, c] of Object.entries(spec.companions ?? {})) {
+        if (!companions.has(c)) throw dataError(s.file, [at, 'companions', guest], `no companion "${c}" in ${rel(file)}`);
+      }
+    }
+  }
+}
+
 const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (file: string) => Promise<unknown> }> = [
   { kind: 'bases', matches: (r) => r === 'kernel-patches/bases.json', check: checkBases },
   { kind: 'scenario', matches: (r) => /^test-vms\/scenarios\/[^/]+\.json$/.test(r), check: checkScenario },
@@ -105,6 +125,7 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'demo', matches: (r) => r === 'test-vms/demo.json', check: checkDemo },
   { kind: 'bench raw.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/raw\.json$/.test(r), check: (f) => loadRawResults(path.dirname(f)) },
   { kind: 'fuzz known crashes', matches: (r) => r === 'test-vms/fuzz/known-crashes.json', check: (f) => loadKnownCrashes(f) },
+  { kind: 'companions', matches: (r) => r === 'kernel-patches/companions/companions.json', check: checkCompanions },
   { kind: 'bench summary.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/summary\.json$/.test(r), check: (f) => loadJsonFile(summarySchema, f) },
 ];
 

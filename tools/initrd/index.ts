@@ -7,12 +7,12 @@ import { InputError } from '../common/errors.js';
 import { buildTree, expectedFile, type BuildOptions } from './build.js';
 import { importTree } from './importer.js';
 import { loadManifest, type Manifest } from './manifest.js';
-import { checkCompression, parseFormat, writeImage, type InitrdFormat, type WriteResult } from './pack.js';
+import { checkCompression, parseFormat, writeImage, type ImageFormat, type InitrdFormat, type WriteResult } from './pack.js';
 import { stageTreeTo } from './erofs.js';
 import type { Tree } from './tree.js';
 
-export type { InitrdFormat } from './pack.js';
-export { INITRD_FORMATS, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
+export type { InitrdFormat, ImageFormat } from './pack.js';
+export { INITRD_FORMATS, DISK_FORMATS, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
 export { loadManifest, parseManifest, type Manifest } from './manifest.js';
 export { buildTree, expectedFile, installHostPath, type BuildOptions } from './build.js';
 export { Tree, guestPath, contentChunks, type TreeEntry, type ContentSource } from './tree.js';
@@ -29,7 +29,11 @@ export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFla
 export interface PackOptions {
   /** Guest manifest (test-vms/…/manifest.json); relative paths inside resolve against it. */
   manifestPath: string;
-  format: InitrdFormat;
+  /** A second manifest whose entries are packed over the first's (replacing what they name). */
+  overManifestPath?: string;
+  /** Guest files replaced by host files (e.g. a companion build over the packaged tool): guest path -> host path. */
+  replaceFiles?: Record<string, string>;
+  format: ImageFormat;
   /** cpio: none|gzip|zstd|lz4|xz (optionally ",LEVEL"; default gzip); erofs: none|lz4|lz4hc (optionally "lz4hc,12"; default lz4hc). */
   compress?: string;
   /** Bytes of deterministic benchmark payload to add (never read by /init). */
@@ -50,7 +54,7 @@ export interface PackOptions {
 
 export interface PackResult {
   output: string;
-  format: InitrdFormat;
+  format: ImageFormat;
   /** Normalised compression, e.g. "gzip,9", "lz4hc". */
   compress: string;
   bytes: number;
@@ -59,13 +63,41 @@ export interface PackResult {
 
 /** Pack a guest manifest into an initrd. Validates everything before writing; output is atomic. */
 export async function packInitrd(opts: PackOptions): Promise<PackResult> {
-  const format = parseFormat(opts.format);
+  const format = opts.format === 'ext4' ? 'ext4' : parseFormat(opts.format);
   checkCompression(format, opts.compress);
   const manifest = await loadManifest(opts.manifestPath);
   const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
+  if (opts.overManifestPath) overlayTree(tree, await buildTree(await loadManifest(opts.overManifestPath)), opts.overManifestPath);
+  for (const [guest, host] of Object.entries(opts.replaceFiles ?? {})) await replaceWithHostFile(tree, guest, host);
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
   const append = opts.appendManifestPath ? await buildTree(await loadManifest(opts.appendManifestPath)) : undefined;
   return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal });
+}
+
+/** Put every entry of `over` into `tree`, replacing entries at the same paths. */
+function overlayTree(tree: Tree, over: Tree, origin: string): void {
+  for (const [p, entry] of over.sorted()) {
+    if (tree.has(p)) {
+      if (tree.get(p)?.type === 'dir' && entry.type === 'dir') continue;
+      tree.replace(p, entry, origin);
+    } else {
+      tree.add(p, entry, origin);
+    }
+  }
+}
+
+/**
+ * Replace what the manifest has at `guest` (a file, or a symlink such as a
+ * busybox applet) with the bytes of host file `host`: a file keeps its mode,
+ * anything else becomes 0755.
+ */
+async function replaceWithHostFile(tree: Tree, guest: string, host: string): Promise<void> {
+  const old = tree.get(guest);
+  if (!old || old.type === 'dir') throw new InputError(`cannot replace ${guest} with ${host}: the manifest holds no file or symlink at ${guest}`);
+  const st = await fs.stat(host).catch(() => undefined);
+  if (!st?.isFile()) throw new InputError(`cannot replace ${guest}: ${host} is not a file`);
+  const mode = old.type === 'file' ? old.mode : 0o755;
+  tree.replace(guest, { type: 'file', mode, size: st.size, content: { kind: 'host', path: host } }, host);
 }
 
 /** Build the tree a manifest describes (what packInitrd would pack), e.g. to check guest files against it. */

@@ -10,11 +10,15 @@ import { withAtomicOutput } from '../common/atomic.js';
 import { cpioChunks } from './cpio.js';
 import { formatCompression, parseCpioCompression, writeCompressed, type CompressionSpec } from './compress.js';
 import { formatErofsCompression, mkfsErofs, parseErofsCompression, stageTreeTo, uuidFromHash, type ErofsCompression } from './erofs.js';
+import { mkfsExt4 } from './ext4.js';
 import type { Tree } from './tree.js';
 import { hashFile } from '../common/hash.js';
 
 export const INITRD_FORMATS = ['cpio', 'erofs'] as const;
 export type InitrdFormat = (typeof INITRD_FORMATS)[number];
+/** What a scenario's extra disk may be: an initrd format, or ext4 (a real root). */
+export const DISK_FORMATS = ['cpio', 'erofs', 'ext4'] as const;
+export type ImageFormat = (typeof DISK_FORMATS)[number];
 
 export function parseFormat(text: string): InitrdFormat {
   if (!(INITRD_FORMATS as readonly string[]).includes(text)) throw new InputError(`unknown format "${text}": valid are ${INITRD_FORMATS.join(', ')}`);
@@ -112,17 +116,30 @@ export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWri
   }
 }
 
+/** Stage the tree beside `output` (as for EROFS) and make an ext4 image of it, atomically. */
+export async function writeExt4Image(output: string, tree: Tree, signal?: AbortSignal): Promise<void> {
+  const outDir = path.dirname(path.resolve(output));
+  await fs.mkdir(outDir, { recursive: true });
+  const stage = await fs.mkdtemp(path.join(outDir, `.${path.basename(output)}.stage-`));
+  try {
+    const treeHash = await stageTreeTo(tree, path.join(stage, 'root'), signal);
+    await withAtomicOutput(output, (tmp) => mkfsExt4(path.join(stage, 'root'), tmp, { treeHash, contentBytes: tree.contentBytes(), mtime: sourceDateEpoch(), signal }));
+  } finally {
+    await fs.rm(stage, { recursive: true, force: true });
+  }
+}
+
 export interface WriteResult {
   output: string;
-  format: InitrdFormat;
+  format: ImageFormat;
   compress: string;
   bytes: number;
   sha256: string;
 }
 
 /** Check a compression name for a format without writing anything (fail before slow work). */
-export function checkCompression(format: InitrdFormat, compress: string | undefined): void {
-  if (compress === undefined) return;
+export function checkCompression(format: ImageFormat, compress: string | undefined): void {
+  if (compress === undefined || format === 'ext4') return;
   if (format === 'cpio') parseCpioCompression(compress);
   else parseErofsCompression(compress);
 }
@@ -138,7 +155,7 @@ export interface WriteExtras {
   signal?: AbortSignal | undefined;
 }
 
-export async function writeImage(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras = {}): Promise<WriteResult> {
+export async function writeImage(tree: Tree, format: ImageFormat, compress: string | undefined, output: string, extra: WriteExtras = {}): Promise<WriteResult> {
   try {
     return await writeImageUnchecked(tree, format, compress, output, extra);
   } catch (err) {
@@ -154,9 +171,14 @@ export async function writeImage(tree: Tree, format: InitrdFormat, compress: str
   }
 }
 
-async function writeImageUnchecked(tree: Tree, format: InitrdFormat, compress: string | undefined, output: string, extra: WriteExtras): Promise<WriteResult> {
+async function writeImageUnchecked(tree: Tree, format: ImageFormat, compress: string | undefined, output: string, extra: WriteExtras): Promise<WriteResult> {
   let compressName: string;
-  if (format === 'cpio') {
+  if (format === 'ext4') {
+    if (compress !== undefined && compress !== 'none') throw new InputError('ext4 images are not compressed: leave out the compression or say "none"');
+    if (extra.early || extra.append || extra.clusterBytes !== undefined) throw new InputError('early and appended segments and cluster sizes apply to initrds, not to an ext4 disk');
+    await writeExt4Image(output, tree, extra.signal);
+    compressName = 'none';
+  } else if (format === 'cpio') {
     if (extra.clusterBytes !== undefined) throw new InputError('--cluster-size applies to EROFS images only');
     if (extra.append) throw new InputError('an appended cpio segment applies to EROFS images only (for cpio, use an early segment or pack one tree)');
     const c = parseCpioCompression(compress ?? 'gzip');

@@ -21,14 +21,7 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import type { KernelBase } from './bases.js';
 import { sha256File } from '../common/hash.js';
-
-/** One apt source entry: where a suite's packages come from. */
-export interface AptSource {
-  uri: string;
-  suites: string[];
-  components: string[];
-  signedBy?: string;
-}
+import { privateAptRunner } from '../common/apt.js';
 
 /** What a fetched source is, recorded beside it (iofs-source.json). */
 export interface SourceRecord {
@@ -39,53 +32,6 @@ export interface SourceRecord {
   /** Upstream kernel version in the package, e.g. 7.3.4. */
   version: string;
   tarball: string;
-}
-
-/** Parse deb822 (.sources) text into source entries. Pure. */
-export function parseDeb822Sources(text: string): AptSource[] {
-  const out: AptSource[] = [];
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const fields = new Map<string, string>();
-    for (const line of stanza.split('\n')) {
-      const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (m && !line.startsWith('#')) fields.set((m[1] as string).toLowerCase(), (m[2] as string).trim());
-    }
-    if (!(fields.get('types') ?? '').split(/\s+/).includes('deb')) continue;
-    if ((fields.get('enabled') ?? 'yes').toLowerCase() === 'no') continue;
-    const words = (k: string): string[] => (fields.get(k) ?? '').split(/\s+/).filter(Boolean);
-    const signedBy = fields.get('signed-by');
-    for (const uri of words('uris')) {
-      out.push({ uri, suites: words('suites'), components: words('components'), ...(signedBy ? { signedBy } : {}) });
-    }
-  }
-  return out;
-}
-
-/** Parse one-line-style (sources.list) text into source entries. Pure. */
-export function parseOneLineSources(text: string): AptSource[] {
-  const out: AptSource[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*$/, '').trim();
-    const m = /^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const signedBy = /(?:^|\s)signed-by=(\S+)/.exec(m[1] ?? '')?.[1];
-    out.push({ uri: m[2] as string, suites: [m[3] as string], components: (m[4] ?? '').split(/\s+/).filter(Boolean), ...(signedBy ? { signedBy } : {}) });
-  }
-  return out;
-}
-
-/**
- * The machine's Debian archive: the source entry that carries the release
- * itself (suite = the codename, e.g. bookworm) with the main component. Pure.
- */
-export function pickArchive(sources: AptSource[], codename: string): AptSource | undefined {
-  return sources.find((s) => s.suites.includes(codename) && s.components.includes('main'));
-}
-
-/** The private sources list for one suite of that archive. Pure. */
-export function privateSourcesList(archive: AptSource, suite: string): string {
-  const keyring = archive.signedBy && archive.signedBy.startsWith('/') ? archive.signedBy : '/usr/share/keyrings/debian-archive-keyring.gpg';
-  return `deb [signed-by=${keyring}] ${archive.uri} ${suite} main\n`;
 }
 
 /** `apt-cache show` fields of the candidate (first stanza). Pure. */
@@ -101,27 +47,6 @@ export function parseAptShow(text: string): { version: string; sha256: string; f
 /** 7.3.4-1~bpo13+1 -> 7.3.4. Pure. */
 export function upstreamVersion(debianVersion: string): string {
   return debianVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
-}
-
-/** The machine's apt source entries, from sources.list and sources.list.d. */
-async function machineSources(): Promise<AptSource[]> {
-  const out: AptSource[] = [];
-  const list = await fs.readFile('/etc/apt/sources.list', 'utf8').catch(() => '');
-  out.push(...parseOneLineSources(list));
-  const dir = '/etc/apt/sources.list.d';
-  for (const name of (await fs.readdir(dir).catch(() => [] as string[])).sort()) {
-    const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => '');
-    if (name.endsWith('.sources')) out.push(...parseDeb822Sources(text));
-    else if (name.endsWith('.list')) out.push(...parseOneLineSources(text));
-  }
-  return out;
-}
-
-async function codename(): Promise<string> {
-  const text = await fs.readFile('/etc/os-release', 'utf8').catch(() => '');
-  const name = /^VERSION_CODENAME=(\S+)/m.exec(text)?.[1]?.replace(/"/g, '');
-  if (!name) throw new InfraError('cannot tell the Debian release from /etc/os-release (no VERSION_CODENAME)');
-  return name;
 }
 
 /** Where a suite-fetched package's files live: <cache>/sources/<package>/. */
@@ -179,35 +104,8 @@ async function readRecord(dir: string, debianVersion: string): Promise<SourceRec
 /** apt-get and apt-cache on a private sources list, lists and cache under `dir`. */
 async function privateApt(base: KernelBase, dir: string) {
   const suite = base.debianSuite as string;
-  const release = await codename();
-  const archive = pickArchive(await machineSources(), release);
-  if (!archive) {
-    throw new InfraError(`no apt source for Debian ${release} (main) in /etc/apt/sources.list or sources.list.d`, {
-      hint: `the ${suite} suite is fetched from the mirror the machine already uses; add the ${release} archive to apt's sources`,
-    });
-  }
-  const aptDir = path.join(dir, 'apt');
-  for (const d of ['lists/partial', 'cache/archives/partial']) await fs.mkdir(path.join(aptDir, d), { recursive: true });
-  const sourcesList = path.join(aptDir, 'sources.list');
-  await fs.writeFile(sourcesList, privateSourcesList(archive, suite));
-  const opts = [
-    '-o', `Dir::Etc::sourcelist=${sourcesList}`, '-o', 'Dir::Etc::sourceparts=-',
-    '-o', `Dir::State::Lists=${path.join(aptDir, 'lists')}`, '-o', `Dir::Cache=${path.join(aptDir, 'cache')}`,
-    '-o', 'APT::Get::List-Cleanup=0', '-o', 'APT::Sandbox::User=root',
-  ];
-  const run = async (tool: string, args: string[], cwd = dir): Promise<string> => {
-    const r = await execa(tool, [...opts, ...args], { cwd, reject: false }).catch((err: unknown) => {
-      throw new InfraError(`${tool} is not installed (${(err as Error).message}); run scripts/setup`);
-    });
-    if (r.exitCode !== 0) {
-      throw new InfraError(`${tool} ${args.join(' ')} (private sources list for ${suite}) failed: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`, {
-        hint: `the list is ${sourcesList}; check the network to the machine's Debian mirror`,
-      });
-    }
-    return String(r.stdout);
-  };
-  log.step(`looking up ${base.debianPackage} in ${suite} (private apt lists in ${aptDir})`);
-  await run('apt-get', ['-q', 'update']);
+  log.step(`looking up ${base.debianPackage} in ${suite} (private apt lists in ${path.join(dir, 'apt')})`);
+  const { run } = await privateAptRunner(path.join(dir, 'apt'), suite, 'deb', dir);
   return {
     async show() {
       const fields = parseAptShow(await run('apt-cache', ['show', base.debianPackage]));

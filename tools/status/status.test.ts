@@ -40,25 +40,25 @@ function scenario(name: string, fragments: string[], patches = true): Scenario {
 
 describe('planStatus', () => {
   it('plans apply → checkpatch, builds per distinct config, scenarios on their build, per base', () => {
-    const s1 = scenario('erofs-a', ['guest', 'erofs', 'initrd-erofs']);
-    const s2 = scenario('erofs-b', ['guest', 'erofs', 'initrd-erofs']);
+    const s1 = scenario('erofs-a', ['guest', 'erofs', 'initrd-erofs', 'distro']);
+    const s2 = scenario('erofs-b', ['guest', 'erofs', 'initrd-erofs', 'distro']);
     const s3 = scenario('other', ['guest', 'x']);
     const plan = planStatus(['6.12', '6.1'], [s1, s2, s3]);
     expect(plan.map((c) => `${c.id} <- ${c.deps.join(',')}`)).toEqual([
       '6.12/apply <- ',
       '6.12/checkpatch <- 6.12/apply',
-      '6.12/build/guest+erofs+initrd-erofs <- 6.12/apply',
+      '6.12/build/guest+erofs+initrd-erofs+distro <- 6.12/apply',
       '6.12/build/guest+x <- 6.12/apply',
-      '6.12/scenario/erofs-a <- 6.12/build/guest+erofs+initrd-erofs',
-      '6.12/scenario/erofs-b <- 6.12/build/guest+erofs+initrd-erofs',
+      '6.12/scenario/erofs-a <- 6.12/build/guest+erofs+initrd-erofs+distro',
+      '6.12/scenario/erofs-b <- 6.12/build/guest+erofs+initrd-erofs+distro',
       '6.12/scenario/other <- 6.12/build/guest+x',
       '6.12/prefixes <- 6.12/apply',
       '6.1/apply <- ',
       '6.1/checkpatch <- 6.1/apply',
-      '6.1/build/guest+erofs+initrd-erofs <- 6.1/apply',
+      '6.1/build/guest+erofs+initrd-erofs+distro <- 6.1/apply',
       '6.1/build/guest+x <- 6.1/apply',
-      '6.1/scenario/erofs-a <- 6.1/build/guest+erofs+initrd-erofs',
-      '6.1/scenario/erofs-b <- 6.1/build/guest+erofs+initrd-erofs',
+      '6.1/scenario/erofs-a <- 6.1/build/guest+erofs+initrd-erofs+distro',
+      '6.1/scenario/erofs-b <- 6.1/build/guest+erofs+initrd-erofs+distro',
       '6.1/scenario/other <- 6.1/build/guest+x',
       '6.1/prefixes <- 6.1/apply',
     ]);

@@ -58,7 +58,7 @@ import { seriesWorktree, worktreePath, type SeriesWorktree } from '../patches/in
 import { sha256File } from '../common/hash.js';
 
 /** The series' own configuration: built on every base even when no scenario asks for it. */
-export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs'];
+export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'distro'];
 
 export type CellKind = 'apply' | 'build' | 'prefixes' | 'checkpatch' | 'scenario';
 /**
@@ -509,8 +509,11 @@ async function reuseKey(s: Scenario, built: BuildResult, accel: AccelMode, root:
       const key = await ensureSshKey();
       const packed = await packInitrd({ ...plan.initrd.pack, authorizedKeys: [key.publicKey] });
       initrdSha = packed.sha256;
-    } else {
+    } else if (plan.initrd.kind === 'image') {
       initrdSha = await sha256File(plan.initrd.image);
+    } else {
+      // Generated for the kernel at run time: the kernel's hash below and the scenario file stand for it.
+      initrdSha = `generate:${plan.initrd.generator}:companions=${plan.initrd.companions}`;
     }
     const hostFiles: Record<string, string> = {};
     for (const f of plan.hostFiles) hostFiles[f] = await sha256File(f).catch(() => 'unreadable');

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { BuildRequest } from '../kernel/index.js';
-import type { ImageEdit, PackOptions } from '../initrd/index.js';
+import type { Generator } from '../distro/index.js';
+import type { ImageEdit, ImageFormat, PackOptions } from '../initrd/index.js';
 import type { AccelMode } from './accel.js';
 import { hostFilesToHash, initrdFilesToHash } from './checks.js';
 import { kernelCommandLine } from './qemu-args.js';
@@ -28,9 +29,14 @@ export type KernelPlan =
   | { kind: 'given'; bzImage: string };
 
 export type ImagePlan =
-  /** authorizedKeys is filled in by the runner from the workspace key. */
-  | { kind: 'pack'; pack: Omit<PackOptions, 'authorizedKeys'> }
-  | { kind: 'image'; image: string };
+  /** authorizedKeys is filled in by the runner from the workspace key; companions (guest path -> name) become replaceFiles once built. */
+  | { kind: 'pack'; pack: Omit<PackOptions, 'authorizedKeys' | 'replaceFiles'>; companions?: Record<string, string> }
+  | { kind: 'image'; image: string }
+  /**
+   * A distribution's generator makes `cpio` (in `workDir`, with its log) for
+   * the scenario's kernel; with `erofs` set, that cpio is converted to it.
+   */
+  | { kind: 'generate'; generator: Generator; companions: boolean; cpio: string; workDir: string; erofs?: { output: string; compress: string } };
 
 /** The initrd; with edits, the pristine image is kept and an edited copy (`editedOutput`) is booted. */
 export type InitrdPlan = ImagePlan & { edits?: { edits: ImageEdit[]; editedOutput: string } };
@@ -69,18 +75,31 @@ export interface PlanOptions {
 const COMPRESS_SUFFIX: Record<string, string> = { gzip: '.gz', zstd: '.zst', lz4: '.lz4', xz: '.xz', none: '' };
 
 /** File name of a packed image inside the run directory, saying what it is: `initrd.cpio.gz`, `disk.erofs.lz4hc`. */
-export function imageFileName(stem: 'initrd' | 'disk', format: 'cpio' | 'erofs', compress: string): string {
+export function imageFileName(stem: string, format: ImageFormat, compress: string): string {
+  if (format === 'ext4') return `${stem}.ext4`;
   if (format === 'cpio') return `${stem}.cpio${COMPRESS_SUFFIX[compress] ?? `.${compress}`}`;
   return `${stem}.erofs${compress === 'none' ? '' : `.${compress.replace(/[^A-Za-z0-9]+/g, '-')}`}`;
 }
 
-export function initrdFileName(format: 'cpio' | 'erofs', compress: string): string {
+export function initrdFileName(format: ImageFormat, compress: string): string {
   return imageFileName('initrd', format, compress);
 }
 
 function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): ImagePlan {
   if (spec.kind === 'image') return { kind: 'image', image: spec.image };
-  return {
+  if (spec.kind === 'generate') {
+    const named = `${stem}-${spec.generator}`;
+    const plan: ImagePlan = {
+      kind: 'generate',
+      generator: spec.generator,
+      companions: spec.companions,
+      cpio: path.join(runDir, imageFileName(named, 'cpio', 'zstd')),
+      workDir: path.join(runDir, spec.generator),
+    };
+    if (spec.format === 'erofs') plan.erofs = { output: path.join(runDir, imageFileName(named, 'erofs', spec.compress)), compress: spec.compress };
+    return plan;
+  }
+  const plan: ImagePlan = {
     kind: 'pack',
     pack: {
       manifestPath: spec.manifest,
@@ -88,8 +107,18 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       compress: spec.compress,
       payloadBytes: spec.payloadBytes,
       output: path.join(runDir, imageFileName(stem, spec.format, spec.compress)),
+      ...(spec.over ? { overManifestPath: spec.over } : {}),
     },
   };
+  if (spec.companions) plan.companions = spec.companions;
+  return plan;
+}
+
+/** The file an image plan boots: packed, given, or generated (and converted). Pure. */
+export function imagePath(p: ImagePlan): string {
+  if (p.kind === 'pack') return p.pack.output;
+  if (p.kind === 'image') return p.image;
+  return p.erofs?.output ?? p.cpio;
 }
 
 /** `initrd.erofs.lz4hc` → `initrd-edited.erofs.lz4hc`, beside the pristine one. */
@@ -127,7 +156,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
   }
   const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
   if (s.initrd.edits?.length) {
-    const pristine = initrd.kind === 'pack' ? initrd.pack.output : initrd.image;
+    const pristine = imagePath(initrd);
     initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };
   }
   const plan: ScenarioPlan = {

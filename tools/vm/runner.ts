@@ -13,7 +13,8 @@ import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
-import { applyImageEdits, describeImageEdit, expectedFile, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
+import { buildCompanion, generateInitrd } from '../distro/index.js';
+import { applyImageEdits, describeImageEdit, expectedFile, hashFile, importImage, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { judgeBoot, judgeCheck, type Variables } from './checks.js';
@@ -205,14 +206,46 @@ function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-/** Packs (with the workspace key) or stats a given image; `what` names it in messages. */
-async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, s: { name: string; file: string }, signal?: AbortSignal): Promise<ImageRecord> {
+/** The kernel a generated initrd is made for: its release, and the build directory holding its config and modules. */
+interface ImageKernel {
+  release?: string;
+  buildDir?: string;
+}
+
+/** Companion builds for a packed image: guest path -> the built tool. */
+async function companionFiles(companions: Record<string, string> | undefined): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [guest, name] of Object.entries(companions ?? {})) out[guest] = (await buildCompanion(name)).tool;
+  return out;
+}
+
+/** A distribution's initrd for the kernel (with the fixed handover tool unless told not to), converted to EROFS if asked. */
+async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, kernel: ImageKernel, s: { name: string; file: string }, signal?: AbortSignal): Promise<ImageRecord> {
+  if (!kernel.release || !kernel.buildDir) {
+    throw new InputError(`${path.basename(s.file)}: a ${image.generator} initrd is made for a kernel the workbench built (its config and modules); this run has no build directory (--kernel?)`);
+  }
+  // initramfs-tools hands over with busybox's run-init applet, or klibc's without busybox: both get the fix. dracut's systemd needs none.
+  const fixed = image.companions && image.generator === 'initramfs-tools' ? { runInit: (await buildCompanion('klibc')).tool, busybox: (await buildCompanion('busybox')).tool } : undefined;
+  await generateInitrd({ generator: image.generator, kernel: { release: kernel.release, buildDir: kernel.buildDir }, output: image.cpio, workDir: image.workDir, ...(fixed ? { fixed } : {}) });
+  if (!image.erofs) {
+    const { bytes, sha256 } = await hashFile(image.cpio);
+    return { path: image.cpio, output: image.cpio, format: 'cpio', compress: `as ${image.generator} made it`, bytes, sha256 };
+  }
+  log.step(`${s.name}: converting the ${image.generator} initrd to EROFS (${image.erofs.compress})`);
+  const converted = await importImage({ input: image.cpio, format: 'erofs', compress: image.erofs.compress, output: image.erofs.output, ...(signal ? { signal } : {}) });
+  return { path: converted.output, output: converted.output, format: converted.format, compress: converted.compress, bytes: converted.bytes, sha256: converted.sha256 };
+}
+
+/** Packs (with the workspace key), generates, or stats a given image; `what` names it in messages. */
+async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, s: { name: string; file: string }, kernel: ImageKernel, signal?: AbortSignal): Promise<ImageRecord> {
   if (image.kind === 'pack') {
     const pack = image.pack;
     log.step(`${s.name}: packing ${pack.format} ${what} (${pack.compress ?? 'default compression'})`);
-    const packed = await untilAborted(packInitrd({ ...pack, authorizedKeys: [publicKey], signal }), signal);
+    const replaceFiles = await companionFiles(image.companions);
+    const packed = await untilAborted(packInitrd({ ...pack, replaceFiles, authorizedKeys: [publicKey], signal }), signal);
     return { ...packed, path: packed.output };
   }
+  if (image.kind === 'generate') return untilAborted(generatedImage(image, kernel, s, signal), signal);
   const st = await fs.stat(image.image).catch(() => undefined);
   if (!st?.isFile()) throw new IofsError(`${path.basename(s.file)}: ${what} image ${image.image}: no such file`);
   return { path: image.image, output: image.image, format: 'image', compress: 'as given', bytes: st.size, sha256: await sha256File(image.image) };
@@ -325,7 +358,8 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     // 2. Initrd, packed with the workspace key authorized (or a given image, as is).
     const key = await ensureSshKey();
     const tPack = Date.now();
-    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, opts.signal);
+    const imageKernel: ImageKernel = { ...(result.kernelRelease ? { release: result.kernelRelease } : {}), ...(result.kernel?.buildDir ? { buildDir: result.kernel.buildDir } : {}) };
+    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
       const { edits, editedOutput } = plan.initrd.edits;
@@ -344,8 +378,8 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       };
     }
     result.initrd = initrd;
-    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s, opts.signal);
-    if (plan.initrd.kind === 'pack' || plan.disk?.kind === 'pack') result.timings.packS = secondsSince(tPack);
+    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s, imageKernel, opts.signal);
+    if (plan.initrd.kind !== 'image' || plan.disk?.kind === 'pack') result.timings.packS = secondsSince(tPack);
     vars = {
       scalars: {
         initrdSha256: initrd.sha256,

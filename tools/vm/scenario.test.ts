@@ -59,7 +59,7 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), kernel: { base: '6.12', fragmnts: [] } })).toMatch(/cpio-gzip\.json: kernel: unknown key "fragmnts"/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/cpio-gzip\.json: initrd\.payload: expected a size \(bytes, or with a binary unit/);
     expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/cpio-gzip\.json: checks: expected a list of checks \(may be empty\), got "uname"/);
-    expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give either "manifest".*or "image"/);
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give one of "manifest" .* not "image" and "manifest"/);
     expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits;/);
   });
 
@@ -137,10 +137,26 @@ describe('initrd edits and the extra disk', () => {
   });
 
   it('rejects a disk that is neither, or has edits', () => {
-    expect(errorOf({ ...valid(), disk: { manifest: 'm', format: 'tar' } })).toMatch(/cpio-gzip\.json: disk\.format: expected one of cpio, erofs, got "tar"/);
-    expect(errorOf({ ...valid(), disk: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: disk: give either "manifest"/);
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', format: 'tar' } })).toMatch(/cpio-gzip\.json: disk\.format: expected one of cpio, erofs, ext4, got "tar"/);
+    expect(errorOf({ ...valid(), disk: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: disk: give one of "manifest"/);
     expect(errorOf({ ...valid(), disk: { image: 'i', edits: [] } })).toMatch(/cpio-gzip\.json: disk: unknown key "edits"/);
-    expect(errorOf({ ...valid(), disk: 'root.img' })).toMatch(/cpio-gzip\.json: disk: expected an object with "manifest" or "image", got "root\.img"/);
+    expect(errorOf({ ...valid(), disk: 'root.img' })).toMatch(/cpio-gzip\.json: disk: expected an object with "manifest", "image" or "generator", got "root\.img"/);
+  });
+
+  it('takes an ext4 disk packed from a manifest with another over it, and only as a disk', () => {
+    const s = parseScenario({ ...valid(), disk: { manifest: '../guest/manifest.json', over: '../handover/realroot/manifest.json', format: 'ext4' } }, FILE);
+    expect(s.disk).toMatchObject({ kind: 'pack', format: 'ext4', over: '/repo/test-vms/handover/realroot/manifest.json' });
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'ext4' } })).toMatch(/cpio-gzip\.json: initrd\.format: expected one of cpio, erofs, got "ext4"/);
+  });
+
+  it('takes a generated initrd, with companions by default, and replaced files by companion', () => {
+    const s = parseScenario({ ...valid(), initrd: { generator: 'initramfs-tools', format: 'erofs' } }, FILE);
+    expect(s.initrd).toEqual({ kind: 'generate', generator: 'initramfs-tools', format: 'erofs', compress: 'lz4hc', companions: true });
+    expect(errorOf({ ...valid(), initrd: { generator: 'mkinitcpio', format: 'cpio' } })).toMatch(/initrd\.generator: expected one of initramfs-tools, dracut, got "mkinitcpio"/);
+    expect(errorOf({ ...valid(), disk: { generator: 'dracut', format: 'cpio' } })).toMatch(/disk: a disk is packed \("manifest"\) or given \("image"\); generators make initrds/);
+    const c = parseScenario({ ...valid(), initrd: { manifest: 'm', format: 'cpio', companions: { '/bin/busybox': 'busybox' } } }, FILE);
+    expect(c.initrd).toMatchObject({ kind: 'pack', companions: { '/bin/busybox': 'busybox' } });
+    expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', companions: { 'bin/busybox': 'busybox' } } })).toMatch(/initrd\.companions.*"bin\/busybox" is not an absolute guest path/);
   });
 });
 

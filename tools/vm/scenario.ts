@@ -11,10 +11,11 @@ import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
 import { testVmsDir } from '../common/paths.js';
 import {
-  bool, chosenBy, dataError, dataObject, duplicateNames, expected, int, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
+  bool, chosenBy, dataError, dataObject, dataRecord, duplicateNames, expected, int, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
   stringOrList, type Problem,
 } from '../common/schema.js';
-import { imageEditsSchema, type ImageEdit } from '../initrd/index.js';
+import { GENERATORS, type Generator } from '../distro/index.js';
+import { DISK_FORMATS, imageEditsSchema, type ImageEdit, type ImageFormat } from '../initrd/index.js';
 import { primaryBaseName } from '../kernel/bases.js';
 
 export const scenariosDir = path.join(testVmsDir, 'scenarios');
@@ -44,13 +45,17 @@ export interface Check {
   timeoutS: number;
 }
 
-/** Either packed from a guest manifest at run time, or an existing image used as is. */
+/** Packed from a guest manifest at run time, an existing image used as is, or made by a distribution's generator. */
 export type ImageSpec =
   | {
       kind: 'pack';
       /** Absolute path (the file holds it relative to itself). */
       manifest: string;
-      format: 'cpio' | 'erofs';
+      /** A second manifest packed over the first (absolute). */
+      over?: string;
+      /** Guest files replaced by companion builds (kernel-patches/companions/): guest path -> companion name. */
+      companions?: Record<string, string>;
+      format: ImageFormat;
       compress: string;
       payloadBytes: number;
     }
@@ -59,6 +64,16 @@ export type ImageSpec =
       kind: 'image';
       /** Absolute path. */
       image: string;
+    }
+  | {
+      /** Made for the scenario's kernel by a distribution's generator (tools/distro), then converted if format is erofs. */
+      kind: 'generate';
+      generator: Generator;
+      format: 'cpio' | 'erofs';
+      /** erofs: the compression of the converted image; cpio: the generator's own (zstd). */
+      compress: string;
+      /** Put the fixed handover tool (its companion) in, as an updated package would (default true). */
+      companions: boolean;
     };
 
 /**
@@ -263,17 +278,36 @@ const kernelSpecSchema = dataObject({
   patches: v.optional(bool(), false),
 });
 
-const packSpec = { manifest: nonEmptyString(), format: oneOf(['cpio', 'erofs']), compress: v.optional(str(), 'none'), payload: v.optional(sizeSchema, 0) };
+const guestFile = () => v.pipe(str(), must((p) => p.startsWith('/') && !p.split('/').includes('..'), (p) => `${JSON.stringify(p)} is not an absolute guest path`));
+const packSpec = {
+  manifest: nonEmptyString(),
+  over: v.optional(nonEmptyString()),
+  companions: v.optional(dataRecord(guestFile(), nonEmptyString('a companion name (kernel-patches/companions/companions.json)'))),
+  format: oneOf(DISK_FORMATS),
+  compress: v.optional(str(), 'none'),
+  payload: v.optional(sizeSchema, 0),
+};
+const generateSpec = {
+  generator: oneOf(GENERATORS),
+  format: oneOf(['cpio', 'erofs']),
+  compress: v.optional(str(), 'lz4hc'),
+  companions: v.optional(bool(), true),
+};
 const edits = v.pipe(imageEditsSchema, must((l: ImageEdit[]) => l.length > 0, () => 'an empty list edits nothing; remove it'));
 
-/** "manifest" (packed at run time) or "image" (used as is): which keys are valid depends on which is given. */
-function imageSchema<E extends v.ObjectEntries>(extra: E) {
+/** "manifest" (packed at run time), "image" (used as is) or "generator" (a distribution's): which keys are valid depends on which is given. */
+function imageSchema<E extends v.ObjectEntries>(extra: E, what: 'initrd' | 'disk') {
   const image = dataObject({ image: nonEmptyString(), ...extra });
-  const pack = dataObject({ ...packSpec, ...extra });
-  return chosenBy<typeof image | typeof pack>(
-    (o) => ('image' in o ? ('manifest' in o ? 'give either "manifest" (packed at run time) or "image" (used as is), not both' : image) : pack),
-    'an object with "manifest" or "image"',
-  );
+  // ext4 is for the disk (a real root); an initrd is cpio or EROFS.
+  const pack = dataObject({ ...packSpec, format: what === 'disk' ? oneOf(DISK_FORMATS) : oneOf(['cpio', 'erofs']), ...extra });
+  const generate = dataObject({ ...generateSpec, ...extra });
+  return chosenBy<typeof image | typeof pack | typeof generate>((o) => {
+    const given = ['image', 'manifest', 'generator'].filter((k) => k in o);
+    if (given.length > 1) return `give one of "manifest" (packed at run time), "image" (used as is) or "generator" (a distribution's), not ${given.map((k) => `"${k}"`).join(' and ')}`;
+    if ('image' in o) return image;
+    if ('generator' in o) return what === 'initrd' ? generate : 'a disk is packed ("manifest") or given ("image"); generators make initrds';
+    return pack;
+  }, 'an object with "manifest", "image" or "generator"');
 }
 
 /** Checks across keys: a bound within another, checks that can never run. */
@@ -297,8 +331,8 @@ export const scenarioSchema = v.pipe(
   dataObject({
     description: v.optional(str(), ''),
     kernel: kernelSpecSchema,
-    initrd: imageSchema({ edits: v.optional(edits) }),
-    disk: v.optional(imageSchema({})),
+    initrd: imageSchema({ edits: v.optional(edits) }, 'initrd'),
+    disk: v.optional(imageSchema({}, 'disk')),
     append: v.optional(str(), ''),
     memoryMiB: v.optional(int(64, 65536), 512),
     bootTimeoutS: v.optional(int(1, 3600), 60),
@@ -312,10 +346,16 @@ type ScenarioData = v.InferOutput<typeof scenarioSchema>;
 
 const SCENARIO_HINT = 'the scenario format is in test-vms/README.md, "Scenarios"';
 
+type ImageData = ScenarioData['initrd'] | NonNullable<ScenarioData['disk']>;
+
 /** An image as the runner wants it: kind, and paths absolute (the file gives them relative to itself). */
-function imageSpec(d: { image: string } | { manifest: string; format: 'cpio' | 'erofs'; compress: string; payload: number }, relative: (p: string) => string): ImageSpec {
+function imageSpec(d: ImageData, relative: (p: string) => string): ImageSpec {
   if ('image' in d) return { kind: 'image', image: relative(d.image) };
-  return { kind: 'pack', manifest: relative(d.manifest), format: d.format, compress: d.compress, payloadBytes: d.payload };
+  if ('generator' in d) return { kind: 'generate', generator: d.generator, format: d.format, compress: d.compress, companions: d.companions };
+  const spec: ImageSpec = { kind: 'pack', manifest: relative(d.manifest), format: d.format, compress: d.compress, payloadBytes: d.payload };
+  if (d.over) spec.over = relative(d.over);
+  if (d.companions) spec.companions = d.companions;
+  return spec;
 }
 
 /** The validated file as a Scenario, with its kernel base resolved. */
