@@ -10,3 +10,4 @@ export { extraConsoleMetrics, stripHostTimestamp, summarize, stats, median, METR
 export { runBench, scenarioJson, bootRecord, type BenchOptions, type BenchMeta, type BenchResult, type KernelRecord } from './run.js';
 export { writeResults, publishResults, loadRawResults, rawResultsSchema, summarySchema, defaultOutDir, reportInput, reportModes, modeKind, runFacts, publishedResultsDir, RESULT_FILES, NOTES } from './results.js';
 export { mergeRuns, type RawRun } from './merge.js';
+export { handoverBenchFile, handoverBenchSchema, handoverRawSchema, handoverBoot, handoverTable, loadHandoverBench, settledMemory, publishedHandoverDir, runHandoverBench, type HandoverBench, type HandoverBoot, type HandoverRow } from './handover.js';

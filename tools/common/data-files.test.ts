@@ -12,6 +12,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMatrix } from '../bench/matrix.js';
+import { handoverRawSchema, loadHandoverBench } from '../bench/handover.js';
 import { loadRawResults, summarySchema } from '../bench/results.js';
 import { loadManifest } from '../initrd/manifest.js';
 import { loadCompanions } from '../distro/companions.js';
@@ -102,6 +103,15 @@ async function checkDemo(file: string): Promise<void> {
 }
 
 /** Which schema (and cross-file checks) a data file gets, by where it is. */
+/** Every row names a scenario that exists. */
+async function checkHandoverBench(file: string): Promise<void> {
+  const bench = await loadHandoverBench(file);
+  const scenarios = await listScenarios();
+  bench.rows.forEach((row, i) => {
+    if (!scenarios.includes(row.scenario)) throw dataError(file, ['rows', i, 'scenario'], `no scenario ${row.scenario} in test-vms/scenarios/`);
+  });
+}
+
 /** Every companion has its series directory, and every scenario names companions that exist. */
 async function checkCompanions(file: string): Promise<void> {
   const companions = await loadCompanions(file);
@@ -125,6 +135,8 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'demo', matches: (r) => r === 'test-vms/demo.json', check: checkDemo },
   { kind: 'bench raw.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/raw\.json$/.test(r), check: (f) => loadRawResults(path.dirname(f)) },
   { kind: 'fuzz known crashes', matches: (r) => r === 'test-vms/fuzz/known-crashes.json', check: (f) => loadKnownCrashes(f) },
+  { kind: 'handover bench', matches: (r) => r === 'test-vms/bench/handover.json', check: checkHandoverBench },
+  { kind: 'handover bench raw.json', matches: (r) => r === 'test-vms/bench/handover-results/raw.json', check: (f) => loadJsonFile(handoverRawSchema, f) },
   { kind: 'companions', matches: (r) => r === 'kernel-patches/companions/companions.json', check: checkCompanions },
   { kind: 'bench summary.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/summary\.json$/.test(r), check: (f) => loadJsonFile(summarySchema, f) },
 ];

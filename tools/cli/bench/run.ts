@@ -10,6 +10,7 @@ import { action, type ActionContext } from '../action.js';
 import { accelOption, jobsOption, parsePositiveInt } from '../options.js';
 
 interface BenchCliOptions {
+  handover?: boolean;
   matrix?: string;
   modes?: string[];
   sizes?: string[];
@@ -42,6 +43,7 @@ export function registerBenchRun(program: Command): Command {
   return program
     .command('bench')
     .description('measure time to /init and memory against initrd size: cpio (none, gzip, zstd, lz4), the userspace two-stage boot, and kernel mode')
+    .option('--handover', 'the real-handover benchmark instead (test-vms/bench/handover.json): Debian\'s initramfs-tools image to a real root, as cpio-zstd and as EROFS with each backend; takes --boots, --out, --publish')
     .option('--matrix <file>', 'the matrix of modes and sizes (default: test-vms/bench/matrix.json)')
     .option('--modes <a,b>', 'only these modes (names in the matrix)', parseList)
     .option('--sizes <0,64M>', 'payload sizes instead of the matrix\'s (binary units)', parseList)
@@ -87,8 +89,16 @@ Under TCG, relative codec speeds differ from real hardware.
 Exit: 0 every boot passed, 1 some boot did not (its cell shows ⚠, the table
 lists it), 2 bad input, 5 infrastructure, 130 interrupted (results so far written).
 
+--handover measures a real boot's whole initrd part instead: Debian's
+initramfs-tools image (mkinitramfs for the test kernel) handing over to an
+ext4 real root, as its own zstd cpio and as EROFS with each backend, each
+boot a handover scenario with its checks. It writes table.md and raw.json
+(every boot) into the results directory; --publish copies them to
+test-vms/bench/handover-results/.
+
 Examples:
   iofs bench                                   # the whole matrix (npm run bench)
+  iofs bench --handover --publish              # time to the real root's init, memory there
   iofs bench --modes cpio-gzip,kernel-bdev --sizes 0,64M --boots 1
   iofs bench --icount auto --publish
   iofs bench --dry-run
@@ -97,6 +107,7 @@ Examples:
     .action(
       action(
         async (ctx, opts: BenchCliOptions) => {
+          if (opts.handover) return runHandover(ctx, opts);
           const { loadMatrix, defaultMatrixPath } = await import('../../bench/index.js');
           const loaded = await loadMatrix(path.resolve(opts.matrix ?? defaultMatrixPath));
           const matrix = opts.bootTimeout ? { ...loaded, bootTimeoutS: opts.bootTimeout } : loaded;
@@ -176,6 +187,26 @@ async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: B
   log.info(`results: ${outDir}`);
   if (opts.publish && !signal.aborted) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
   return result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
+}
+
+/** --handover: the rows of test-vms/bench/handover.json, --boots times each. */
+async function runHandover({ signal }: ActionContext, opts: BenchCliOptions): Promise<number> {
+  const { defaultOutDir, handoverTable, loadHandoverBench, publishedHandoverDir, runHandoverBench } = await import('../../bench/index.js');
+  const loaded = await loadHandoverBench();
+  const bench = opts.boots ? { ...loaded, boots: opts.boots } : loaded;
+  const outDir = path.resolve(opts.out ?? defaultOutDir());
+  log.step(`bench --handover: ${bench.rows.length} rows × ${bench.boots} boots, icount shift ${bench.icount}; results in ${outDir}`);
+  const boots = await runHandoverBench(bench, outDir, signal);
+  const command = ['iofs', ...process.argv.slice(2)].join(' ');
+  const table = `# Real handover: ${bench.description}\n\n\`${command}\`, ${new Date().toISOString().slice(0, 16)} UTC, guest clock -icount shift=${bench.icount}, median of the passing boots.\n\n${handoverTable(bench, boots)}`;
+  await fs.writeFile(path.join(outDir, 'table.md'), table);
+  process.stdout.write(table);
+  if (opts.publish && !signal.aborted) {
+    await fs.mkdir(publishedHandoverDir, { recursive: true });
+    for (const f of ['table.md', 'raw.json']) await fs.copyFile(path.join(outDir, f), path.join(publishedHandoverDir, f));
+    log.info(`published ${publishedHandoverDir}`);
+  }
+  return boots.every((b) => b.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
 }
 
 function bootLine(r: BootRecord): string {
