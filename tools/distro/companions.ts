@@ -17,7 +17,6 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
-import { execa } from 'execa';
 import { privateAptRunner, debianCodename } from '../common/apt.js';
 import { writeFileAtomic } from '../common/atomic.js';
 import { InfraError, InputError } from '../common/errors.js';
@@ -26,6 +25,8 @@ import { log } from '../common/log.js';
 import { cacheDir, kernelPatchesDir } from '../common/paths.js';
 import { chosenBy, dataObject, dataRecord, expected, list, loadJsonFile, nonEmptyList, nonEmptyString, str } from '../common/schema.js';
 import { applySeries, git, iofsIdentityEnv, readSeries } from '../git/index.js';
+import { withLock } from '../kernel/index.js';
+import { runLogged } from './run.js';
 
 export const companionsDir = path.join(kernelPatchesDir, 'companions');
 export const companionsFile = path.join(companionsDir, 'companions.json');
@@ -137,19 +138,6 @@ async function sourcePackage(spec: CompanionSpec, cache: string): Promise<string
   return dsc;
 }
 
-async function runLogged(argv: string[], logFile: string, cwd: string): Promise<void> {
-  await fs.appendFile(logFile, `$ ${argv.join(' ')}\n`);
-  const [cmd, ...args] = argv as [string, ...string[]];
-  const r = await execa(cmd, args, { cwd, reject: false, all: true, stdin: 'ignore' }).catch((err: unknown) => {
-    throw new InfraError(`${cmd} is not installed (${(err as Error).message}); run scripts/setup`);
-  });
-  await fs.appendFile(logFile, `${String(r.all ?? '')}\n`);
-  if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '').trim().split('\n').slice(-4).join(' | ');
-    throw new InfraError(`${argv.slice(0, 3).join(' ')} … failed (exit ${r.exitCode}): ${tail}`, { hint: `full log: ${logFile}` });
-  }
-}
-
 /**
  * The companion's tool, built if the cache does not hold it yet. Returns its
  * path and record.
@@ -162,7 +150,19 @@ export async function buildCompanion(name: string, cache = cacheDir()): Promise<
   const outDir = path.join(cache, 'companions', `${name}-${key}`);
   const tool = path.join(outDir, spec.tool);
   const recordFile = path.join(outDir, 'iofs-companion.json');
-  if (existsSync(recordFile) && existsSync(tool)) return { tool, record: JSON.parse(await fs.readFile(recordFile, 'utf8')) as CompanionRecord };
+  const cached = async (): Promise<{ tool: string; record: CompanionRecord } | undefined> =>
+    existsSync(recordFile) && existsSync(tool) ? { tool, record: JSON.parse(await fs.readFile(recordFile, 'utf8')) as CompanionRecord } : undefined;
+  const ready = await cached();
+  if (ready) return ready;
+  // Two runs at once (iofs vm test -j) build it once: the second waits, then finds it cached.
+  return withLock(path.join(cache, 'locks', `companion-${name}-${key}.lock`), `companion ${name}`, async () => (await cached()) ?? build(spec, series, key, outDir, cache));
+}
+
+async function build(spec: CompanionSpec, series: { names: string[] }, key: string, outDir: string, cache: string): Promise<{ tool: string; record: CompanionRecord }> {
+  const name = spec.name;
+  const seriesDir = path.join(companionsDir, name);
+  const tool = path.join(outDir, spec.tool);
+  const recordFile = path.join(outDir, 'iofs-companion.json');
 
   const t0 = Date.now();
   const dsc = await sourcePackage(spec, cache);
@@ -171,7 +171,7 @@ export async function buildCompanion(name: string, cache = cacheDir()): Promise<
   const srcDir = path.join(outDir, 'src');
   const logFile = path.join(outDir, 'build.log');
   log.step(`building companion ${name}: ${spec.debianSource} ${spec.debianVersion} + ${series.names.length} patch(es) -> ${spec.tool}`);
-  await runLogged(['dpkg-source', '--no-check', '-x', dsc, srcDir], logFile, outDir);
+  await runLogged(['dpkg-source', '--no-check', '-x', dsc, srcDir], logFile, { cwd: outDir });
   // A git tree, so the series applies as the kernel's does (git am, conflicts named).
   await git(srcDir, ['init', '-q']);
   await git(srcDir, ['add', '-A', '-f', '.']);
@@ -182,10 +182,10 @@ export async function buildCompanion(name: string, cache = cacheDir()): Promise<
   if (spec.build.kind === 'kconfig') {
     const objDir = path.join(outDir, 'obj');
     await fs.mkdir(objDir);
-    for (const argv of kconfigCommands(spec.build, srcDir, objDir, os.cpus().length)) await runLogged(argv, logFile, outDir);
+    for (const argv of kconfigCommands(spec.build, srcDir, objDir, os.cpus().length)) await runLogged(argv, logFile, { cwd: outDir });
     await fs.copyFile(path.join(objDir, spec.build.target), tool);
   } else {
-    await runLogged(compileCommand(spec.build, srcDir, tool), logFile, outDir);
+    await runLogged(compileCommand(spec.build, srcDir, tool), logFile, { cwd: outDir });
   }
   const record: CompanionRecord = {
     name,

@@ -23,9 +23,9 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError, InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { runLogged } from './run.js';
 
 export const GENERATORS = ['initramfs-tools', 'dracut'] as const;
 export type Generator = (typeof GENERATORS)[number];
@@ -104,27 +104,14 @@ export function namespaceScript(): string {
   return 'set -e; mount --bind "$1" /boot; mount --bind "$2" /usr/lib/modules; shift 2; exec "$@"';
 }
 
-async function run(argv: string[], logFile: string, env: Record<string, string> = {}): Promise<void> {
-  await fs.appendFile(logFile, `$ ${argv.join(' ')}\n`);
-  const [cmd, ...args] = argv as [string, ...string[]];
-  const r = await execa(cmd, args, { reject: false, all: true, stdin: 'ignore', env }).catch((err: unknown) => {
-    throw new InfraError(`${cmd} is not installed (${(err as Error).message}); run scripts/setup`);
-  });
-  await fs.appendFile(logFile, `${String(r.all ?? '')}\n`);
-  if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '').trim().split('\n').slice(-5).join(' | ');
-    throw new InfraError(`${path.basename(cmd)} failed (exit ${r.exitCode}): ${tail}`, { hint: `full log: ${logFile}` });
-  }
-}
-
-/** <work>/boot/config-<release> and <work>/modules/<release>/ from the build. */
+/** <work>/boot/config-<release> and <work>/modroot/lib/modules/<release>/ from the build. */
 async function kernelFiles(o: GenerateOptions, logFile: string): Promise<{ bootDir: string; modulesDir: string }> {
   const bootDir = path.join(o.workDir, 'boot');
   const modRoot = path.join(o.workDir, 'modroot');
   await fs.mkdir(bootDir, { recursive: true });
   await fs.copyFile(path.join(o.kernel.buildDir, '.config'), path.join(bootDir, `config-${o.kernel.release}`));
-  // INSTALL_MOD_STRIP and depmod as a distribution's kernel package does; every driver of the test kernels is built in.
-  await run(['make', '-s', '-C', o.kernel.buildDir, `INSTALL_MOD_PATH=${modRoot}`, 'modules_install'], logFile);
+  // modules_install writes modules.builtin and runs depmod: what the generators read (the test kernels build every driver in).
+  await runLogged(['make', '-s', '-C', o.kernel.buildDir, `INSTALL_MOD_PATH=${modRoot}`, 'modules_install'], logFile);
   const modulesDir = path.join(modRoot, 'lib', 'modules');
   if (!existsSync(path.join(modulesDir, o.kernel.release))) {
     throw new InfraError(`make modules_install left no ${path.join(modulesDir, o.kernel.release)}`, { hint: `see ${logFile}` });
@@ -163,9 +150,8 @@ export async function generateInitrd(o: GenerateOptions): Promise<string> {
   await fs.mkdir(tmpDir, { recursive: true });
   const fixedNames = [o.fixed?.runInit ? 'klibc run-init' : '', o.fixed?.busybox ? 'busybox' : ''].filter(Boolean);
   log.step(`generating the ${o.generator} initrd for ${o.kernel.release}${fixedNames.length ? ` (with the fixed ${fixedNames.join(' and ')})` : ''}`);
-  await run(['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', namespaceScript(), 'iofs-generator', bootDir, modulesDir, ...generatorCommand(o, confDir, tmpDir)], logFile, {
-    TMPDIR: tmpDir,
-  });
+  const argv = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', namespaceScript(), 'iofs-generator', bootDir, modulesDir, ...generatorCommand(o, confDir, tmpDir)];
+  await runLogged(argv, logFile, { env: { TMPDIR: tmpDir } });
   if (!existsSync(o.output)) throw new InfraError(`${o.generator} exited 0 but wrote no ${o.output}`, { hint: `see ${logFile}` });
   return o.output;
 }

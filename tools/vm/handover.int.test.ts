@@ -16,24 +16,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listScenarios } from './scenario.js';
 import { runScenarios } from './suite.js';
 import type { RunResult } from './runner.js';
+import { ResultsByName, why } from './testutil.js';
 
 let tmp: string;
 let names: string[];
-const results = new Map<string, RunResult>();
-
-function result(name: string): RunResult {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for ${name} (ran: ${[...results.keys()].join(', ')})`);
-  return r;
-}
-
-const why = (r: RunResult): string => `${r.outcome}: ${r.reason} (${r.runDir})`;
+const results = new ResultsByName();
+const result = (name: string): RunResult => results.result(name);
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-handover-int-'));
   names = (await listScenarios()).filter((n) => n.startsWith('handover-'));
   const suite = await runScenarios({ scenarios: ['handover-*'], jobs: 1, keepGoing: true, accel: 'tcg', runsDir: path.join(tmp, 'runs') });
-  for (const r of suite.results) results.set(r.scenario, r);
+  results.add(suite.results);
 });
 
 afterAll(async () => {
@@ -43,7 +37,7 @@ afterAll(async () => {
 describe('real handover (issue 11)', () => {
   it('runs every handover scenario', () => {
     expect(names.length).toBeGreaterThanOrEqual(8);
-    expect([...results.keys()].sort()).toEqual(names);
+    expect([...results.map.keys()].sort()).toEqual(names);
   });
 
   it.each([

@@ -17,6 +17,7 @@ import { repoRoot } from '../common/paths.js';
 import { listScenarios, scenariosDir } from './scenario.js';
 import { runScenarios } from './suite.js';
 import type { RunResult } from './runner.js';
+import { ResultsByName, why } from './testutil.js';
 import { coreKernelSpec } from './testkernel.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
@@ -25,15 +26,8 @@ let KERNEL: Awaited<ReturnType<typeof coreKernelSpec>>;
 
 let tmp: string;
 let kmode: string[];
-const results = new Map<string, RunResult>();
-
-function result(name: string): RunResult {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for ${name} (ran: ${[...results.keys()].join(', ')})`);
-  return r;
-}
-
-const why = (r: RunResult): string => `${r.outcome}: ${r.reason} (${r.runDir})`;
+const results = new ResultsByName();
+const result = (name: string): RunResult => results.result(name);
 
 async function consoleOf(r: RunResult): Promise<string> {
   return fs.readFile(path.join(r.runDir, 'console.log'), 'utf8');
@@ -70,7 +64,7 @@ beforeAll(async () => {
     accel: 'tcg',
     runsDir: path.join(tmp, 'runs'),
   });
-  for (const r of suite.results) results.set(r.scenario, r);
+  results.add(suite.results);
 });
 
 afterAll(async () => {
