@@ -51,7 +51,10 @@ function fragmentsExist(file: string, at: Array<string | number>, fragments: rea
 function imageExists(file: string, at: string, spec: ImageSpec): void {
   if (spec.kind === 'pack') {
     mustExist(file, [at, 'manifest'], spec.manifest, 'manifest');
-    if (spec.over) mustExist(file, [at, 'over'], spec.over, 'manifest');
+    for (const k of ['over', 'early', 'append'] as const) {
+      const m = spec[k];
+      if (m) mustExist(file, [at, k], m, 'manifest');
+    }
   } else if (spec.kind === 'image') {
     mustExist(file, [at, 'image'], spec.image, 'image');
   }

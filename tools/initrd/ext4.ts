@@ -3,7 +3,9 @@
  * attach as a virtio disk (an initrd's job is to find, mount and hand over to
  * it). mke2fs -d copies a staged directory into the new filesystem, with a
  * fixed UUID and hash seed from the tree's content and E2FSPROGS_FAKE_TIME
- * for its timestamps, so the same tree gives the same image.
+ * for the filesystem's own timestamps. The image is not byte-reproducible:
+ * mke2fs copies each staged file's ctime, which no tool can set; the disk is
+ * a test fixture, and its content is what the scenarios check.
  */
 import { execa } from 'execa';
 import { InfraError } from '../common/errors.js';

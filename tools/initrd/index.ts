@@ -44,7 +44,7 @@ export interface PackOptions {
   output: string;
   /** EROFS physical cluster size in bytes (mkfs.erofs -C). */
   clusterBytes?: number;
-  /** cpio only: a second manifest packed as an uncompressed segment BEFORE the main one (like early microcode). */
+  /** A second manifest packed as an uncompressed cpio segment BEFORE the main one (like early microcode); before an EROFS image, zero-padded to 4096 bytes (a layered initrd). */
   earlyManifestPath?: string;
   /** erofs only: a second manifest appended as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
   appendManifestPath?: string;

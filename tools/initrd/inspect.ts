@@ -1,5 +1,6 @@
 /**
- * `inspect`: say what an image is. cpio: its segments; EROFS: its superblock.
+ * `inspect`: say what an image is. cpio: its segments (with an EROFS image
+ * between them, a layered initrd); EROFS: its superblock and what follows it.
  */
 import { promises as fs } from 'node:fs';
 import { InputError } from '../common/errors.js';
@@ -37,7 +38,7 @@ export async function inspectImage(file: string): Promise<ImageReport> {
   const sb = parseErofsSuperblock(head);
   if (sb) {
     const fsEnd = sb.blocks * sb.blockSize;
-    const trailingSegments = bytes > fsEnd ? await scanCpioImage(file, undefined, fsEnd) : [];
+    const trailingSegments = bytes > fsEnd ? await scanCpioImage(file, undefined, fsEnd, { erofsLayers: true }) : [];
     return { path: file, kind: 'erofs', bytes, superblock: sb, trailingSegments };
   }
   let firstNonZero = 0;
@@ -47,13 +48,14 @@ export async function inspectImage(file: string): Promise<ImageReport> {
     const what = bytes === 0 ? 'empty' : fmt === 'unknown' ? `first bytes ${head.subarray(0, 8).toString('hex')}` : `starts with ${fmt} data`;
     throw new InputError(`${file}: neither a cpio initramfs nor an EROFS image (${what})`);
   }
-  return { path: file, kind: 'cpio', bytes, segments: await scanCpioImage(file) };
+  return { path: file, kind: 'cpio', bytes, segments: await scanCpioImage(file, undefined, 0, { erofsLayers: true }) };
 }
 
 /** Human-readable report (the CLI's default output). */
 export function formatReport(r: ImageReport): string {
   if (r.kind === 'cpio') {
-    return `${r.path}: cpio initramfs, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${segmentTable(r.segments)}`;
+    const layered = r.segments.some((s) => s.compression === 'erofs');
+    return `${r.path}: ${layered ? 'layered initrd (cpio archives and an EROFS image)' : 'cpio initramfs'}, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${segmentTable(r.segments)}`;
   }
   const s = r.superblock;
   const rows: Array<[string, string]> = [
@@ -78,7 +80,7 @@ export function formatReport(r: ImageReport): string {
 }
 
 function segmentTable(segments: SegmentInfo[]): string {
-  return table([['#', 'offset', 'length', 'compression', 'entries', 'uncompressed'], ...segments.map((s, i) => [String(i), String(s.offset), String(s.length), s.compression, String(s.entries), String(s.uncompressedBytes)])]);
+  return table([['#', 'offset', 'length', 'compression', 'entries', 'uncompressed'], ...segments.map((s, i) => [String(i), String(s.offset), String(s.length), s.compression, s.compression === 'erofs' ? '-' : String(s.entries), String(s.uncompressedBytes)])]);
 }
 
 function table(rows: string[][]): string {

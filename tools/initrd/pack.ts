@@ -1,7 +1,8 @@
 /**
  * Writing images: cpio (one or more segments) and EROFS, atomically.
  */
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { once } from 'node:events';
 import { InfraError, InputError } from '../common/errors.js';
@@ -82,7 +83,34 @@ export interface ErofsWriteOptions {
    * sd-stub, for credentials and sysexts) appends them to an initrd.
    */
   append?: CpioSegment[] | undefined;
+  /**
+   * cpio segments written BEFORE the filesystem (an early microcode cpio),
+   * zero-padded so that the image starts on a LAYER_ALIGN boundary, where
+   * the kernel looks for it in a layered initrd.
+   */
+  early?: CpioSegment[] | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/** Where the kernel (the series' initrd_erofs) looks for an EROFS image after leading cpio archives: 4096-byte boundaries. */
+export const LAYER_ALIGN = 4096;
+
+/** Write cpio segments to a stream, each compressed on its own. */
+async function writeSegments(out: Writable, segments: CpioSegment[], mtime: number, signal?: AbortSignal): Promise<void> {
+  for (const seg of segments) await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), 'cpio', 0, signal), seg.compression, out);
+}
+
+/** A pass-through writable that counts the bytes written to `out`. */
+class CountingStream extends Writable {
+  bytes = 0;
+  constructor(private readonly out: Writable) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (this.out.write(chunk)) done();
+    else this.out.once('drain', () => done());
+  }
 }
 
 /**
@@ -97,18 +125,29 @@ export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWri
   try {
     const hash = await stageTreeTo(tree, path.join(stage, 'root'), opts.signal);
     const mtime = opts.mtime ?? sourceDateEpoch();
+    const fsImage = path.join(stage, 'image.erofs');
+    await mkfsErofs(path.join(stage, 'root'), fsImage, { compression: opts.compression, mtime, uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes, signal: opts.signal });
     await withAtomicOutput(output, async (tmp) => {
-      await mkfsErofs(path.join(stage, 'root'), tmp, { compression: opts.compression, mtime, uuid: opts.uuid ?? uuidFromHash(hash), clusterBytes: opts.clusterBytes, signal: opts.signal });
-      if (opts.append?.length) {
-        const out = createWriteStream(tmp, { flags: 'a' });
-        try {
-          for (const seg of opts.append) await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), 'cpio', 0, opts.signal), seg.compression, out);
-          out.end();
-          await once(out, 'finish');
-        } catch (err) {
-          out.destroy();
-          throw err;
+      const out = createWriteStream(tmp);
+      try {
+        let written: number;
+        if (opts.early?.length) {
+          // Counted on their way to the file: every byte has passed once the counter has finished.
+          const counter = new CountingStream(out);
+          await writeSegments(counter, opts.early, mtime, opts.signal);
+          counter.end();
+          await once(counter, 'finish');
+          written = counter.bytes;
+          const pad = (LAYER_ALIGN - (written % LAYER_ALIGN)) % LAYER_ALIGN;
+          if (pad) out.write(Buffer.alloc(pad));
         }
+        for await (const chunk of createReadStream(fsImage)) if (!out.write(chunk)) await once(out, 'drain');
+        await writeSegments(out, opts.append ?? [], mtime, opts.signal);
+        out.end();
+        await once(out, 'finish');
+      } catch (err) {
+        out.destroy();
+        throw err;
       }
     });
   } finally {
@@ -147,7 +186,7 @@ export function checkCompression(format: ImageFormat, compress: string | undefin
 /** Write `tree` as `format` with the compression named by `compress` (validated first: nothing is written on bad input). */
 export interface WriteExtras {
   clusterBytes?: number | undefined;
-  /** cpio: an uncompressed segment written before the main one (early microcode style). */
+  /** An uncompressed cpio segment written before the main one (early microcode style); for EROFS, padded to LAYER_ALIGN. */
   early?: Tree | undefined;
   /** erofs: an uncompressed cpio segment appended after the filesystem. */
   append?: Tree | undefined;
@@ -187,11 +226,13 @@ async function writeImageUnchecked(tree: Tree, format: ImageFormat, compress: st
     segments.push({ tree, compression: c });
     await writeCpioImage(output, segments, sourceDateEpoch(), extra.signal);
   } else {
-    if (extra.early) throw new InputError('an early (uncompressed cpio) segment applies to cpio images only');
     const c = parseErofsCompression(compress ?? 'lz4hc');
     compressName = formatErofsCompression(c);
-    const append = extra.append ? [{ tree: extra.append, compression: { algo: 'none' as const, level: undefined } }] : undefined;
-    await writeErofsImage(output, tree, { compression: c, clusterBytes: extra.clusterBytes, append, signal: extra.signal });
+    const plain = (t: Tree): CpioSegment[] => [{ tree: t, compression: { algo: 'none' as const, level: undefined } }];
+    await writeErofsImage(output, tree, {
+      compression: c, clusterBytes: extra.clusterBytes, signal: extra.signal,
+      append: extra.append ? plain(extra.append) : undefined, early: extra.early ? plain(extra.early) : undefined,
+    });
   }
   const { bytes, sha256 } = await hashFile(output);
   return { output: path.resolve(output), format, compress: compressName, bytes, sha256 };

@@ -14,13 +14,15 @@ import { execa } from 'execa';
 import { InfraError, InputError } from '../common/errors.js';
 import { detectFormat, type DetectedFormat } from './compress.js';
 import { ByteReader, readCpioArchive, readCpioStream, type CpioEntry } from './cpio.js';
+import { parseErofsSuperblock } from './erofs.js';
 
 export interface SegmentInfo {
   /** Byte offset of the segment in the image. */
   offset: number;
   /** Bytes of the image it occupies (compressed size). */
   length: number;
-  compression: 'none' | 'gzip' | 'zstd' | 'lz4' | 'xz';
+  /** 'erofs': an EROFS image between the archives of a layered initrd (with `erofsLayers`). */
+  compression: 'none' | 'gzip' | 'zstd' | 'lz4' | 'xz' | 'erofs';
   /** Entries in its archive(s), without trailers. */
   entries: number;
   /** Size of the decompressed cpio data. */
@@ -32,7 +34,7 @@ export type EntryHandler = (segment: number, e: CpioEntry, data: AsyncGenerator<
 const SUPPORTED = 'none (newc), gzip, zstd, lz4 (legacy), xz';
 
 /** Walk every segment of a cpio initramfs image; `onEntry` sees every entry in order. */
-export async function scanCpioImage(file: string, onEntry: EntryHandler = async () => undefined, startOffset = 0): Promise<SegmentInfo[]> {
+export async function scanCpioImage(file: string, onEntry: EntryHandler = async () => undefined, startOffset = 0, opts: { erofsLayers?: boolean } = {}): Promise<SegmentInfo[]> {
   const fh = await fs.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -41,6 +43,12 @@ export async function scanCpioImage(file: string, onEntry: EntryHandler = async 
     for (;;) {
       offset = await skipZeros(fh, offset, size);
       if (offset >= size) break;
+      const layer = opts.erofsLayers ? await erofsLayerAt(fh, offset) : undefined;
+      if (layer) {
+        segments.push(layer);
+        offset = layer.offset + layer.length;
+        continue;
+      }
       const head = await readAt(fh, offset, 16);
       const fmt = detectFormat(head);
       const idx = segments.length;
@@ -95,6 +103,22 @@ export async function scanCpioImage(file: string, onEntry: EntryHandler = async 
 }
 
 type FH = fs.FileHandle;
+
+/** Where the kernel looks for an EROFS image between a layered initrd's archives. */
+const LAYER_ALIGN = 4096;
+
+/**
+ * An EROFS image at a LAYER_ALIGN boundary, as the kernel finds it: the zero
+ * padding before it has been skipped, and with it the image's first 1024
+ * bytes (zeros), so `offset` is where its superblock's magic is.
+ */
+async function erofsLayerAt(fh: FH, offset: number): Promise<SegmentInfo | undefined> {
+  if (offset % LAYER_ALIGN !== 1024) return undefined;
+  const sb = parseErofsSuperblock(await readAt(fh, offset - 1024, 2048));
+  if (!sb) return undefined;
+  const length = sb.blocks * sb.blockSize;
+  return { offset: offset - 1024, length, compression: 'erofs', entries: 0, uncompressedBytes: length };
+}
 
 async function readAt(fh: FH, pos: number, n: number): Promise<Buffer> {
   const buf = Buffer.alloc(n);

@@ -108,6 +108,8 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       payloadBytes: spec.payloadBytes,
       output: path.join(runDir, imageFileName(stem, spec.format, spec.compress)),
       ...(spec.over ? { overManifestPath: spec.over } : {}),
+      ...(spec.early ? { earlyManifestPath: spec.early } : {}),
+      ...(spec.append ? { appendManifestPath: spec.append } : {}),
     },
   };
   if (spec.companions) plan.companions = spec.companions;

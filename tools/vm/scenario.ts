@@ -53,6 +53,9 @@ export type ImageSpec =
       manifest: string;
       /** A second manifest packed over the first (absolute). */
       over?: string;
+      /** Layered initrd: a manifest packed as an uncompressed cpio in front (early microcode style), and one appended after (absolute). */
+      early?: string;
+      append?: string;
       /** Guest files replaced by companion builds (kernel-patches/companions/): guest path -> companion name. */
       companions?: Record<string, string>;
       format: ImageFormat;
@@ -282,6 +285,8 @@ const guestFile = () => v.pipe(str(), must((p) => p.startsWith('/') && !p.split(
 const packSpec = {
   manifest: nonEmptyString(),
   over: v.optional(nonEmptyString()),
+  early: v.optional(nonEmptyString('a manifest packed as an uncompressed cpio in front of the image')),
+  append: v.optional(nonEmptyString('a manifest packed as an uncompressed cpio after an EROFS image')),
   companions: v.optional(dataRecord(guestFile(), nonEmptyString('a companion name (kernel-patches/companions/companions.json)'))),
   format: oneOf(DISK_FORMATS),
   compress: v.optional(str(), 'none'),
@@ -354,6 +359,8 @@ function imageSpec(d: ImageData, relative: (p: string) => string): ImageSpec {
   if ('generator' in d) return { kind: 'generate', generator: d.generator, format: d.format, compress: d.compress, companions: d.companions };
   const spec: ImageSpec = { kind: 'pack', manifest: relative(d.manifest), format: d.format, compress: d.compress, payloadBytes: d.payload };
   if (d.over) spec.over = relative(d.over);
+  if (d.early) spec.early = relative(d.early);
+  if (d.append) spec.append = relative(d.append);
   if (d.companions) spec.companions = d.companions;
   return spec;
 }

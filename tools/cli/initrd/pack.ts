@@ -27,7 +27,7 @@ export function registerPack(group: Command): void {
     .option('--payload <size>', 'add SIZE bytes of deterministic benchmark data under /payload (e.g. 64M, 1G)')
     .option('--authorized-key <pubfile>', "install this OpenSSH public key as root's authorized_keys (repeatable)", collect, [])
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C), multiple of 4096')
-    .option('--early-manifest <file>', 'cpio: pack this manifest as an uncompressed segment first (like early microcode)')
+    .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
     .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends)')
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
