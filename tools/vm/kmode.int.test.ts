@@ -76,7 +76,7 @@ describe('kernel mode (issue 4)', () => {
     expect(kmode).toEqual(expect.arrayContaining([
       'kmode-erofs-none', 'kmode-erofs-lz4hc', 'kmode-erofs-file', 'kmode-cpio-gzip', 'kmode-erofs-off', 'kmode-erofs-no-init', 'kmode-erofs-bad-params', 'kmode-corrupt-truncated',
       // Layered initrds (issue 12): early cpio in front, cpio appended, both, garbage after the image.
-      'kmode-layered-early', 'kmode-layered-append', 'kmode-layered-both', 'kmode-layered-garbage-after',
+      'kmode-layered-early', 'kmode-layered-append', 'kmode-layered-both', 'kmode-layered-garbage-after', 'kmode-layered-magic-in-cpio',
     ]));
     for (const name of kmode) expect(result(name).outcome, `${name}: ${why(result(name))}`).toBe('PASS');
   });
