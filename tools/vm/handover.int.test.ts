@@ -10,28 +10,24 @@
  * is compared with the same initrd's cpio boot.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listScenarios } from './scenario.js';
-import { runScenarios } from './suite.js';
 import type { RunResult } from './runner.js';
-import { ResultsByName, why } from './testutil.js';
+import { ResultsByName, runSuiteInTmp, why } from './testutil.js';
 
-let tmp: string;
+let suite: { cleanup: () => Promise<void> } | undefined;
 let names: string[];
 const results = new ResultsByName();
 const result = (name: string): RunResult => results.result(name);
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-handover-int-'));
   names = (await listScenarios()).filter((n) => n.startsWith('handover-'));
-  const suite = await runScenarios({ scenarios: ['handover-*'], jobs: 1, keepGoing: true, accel: 'tcg', runsDir: path.join(tmp, 'runs') });
-  results.add(suite.results);
+  suite = await runSuiteInTmp('handover-*', results);
 });
 
 afterAll(async () => {
-  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  await suite?.cleanup();
 });
 
 describe('real handover (issue 11)', () => {

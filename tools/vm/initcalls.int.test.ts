@@ -5,26 +5,20 @@
  * built-in drivers reads the same root) sees a cpio initrd's files, but not
  * an EROFS initrd's, which is mounted only after the initcalls.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScenarios } from './suite.js';
 import type { RunResult } from './runner.js';
-import { ResultsByName, why } from './testutil.js';
+import { ResultsByName, runSuiteInTmp, why } from './testutil.js';
 
-let tmp: string;
+let suite: { cleanup: () => Promise<void> } | undefined;
 const results = new ResultsByName();
 const result = (name: string): RunResult => results.result(name);
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-initcalls-int-'));
-  const suite = await runScenarios({ scenarios: ['initcalls-*'], jobs: 1, keepGoing: true, accel: 'tcg', runsDir: path.join(tmp, 'runs') });
-  results.add(suite.results);
+  suite = await runSuiteInTmp('initcalls-*', results);
 });
 
 afterAll(async () => {
-  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  await suite?.cleanup();
 });
 
 describe('the image during initcalls (issue 11, item 4)', () => {
