@@ -12,12 +12,12 @@ import { stageTreeTo } from './erofs.js';
 import type { Tree } from './tree.js';
 
 export type { InitrdFormat, ImageFormat } from './pack.js';
-export { INITRD_FORMATS, DISK_FORMATS, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
+export { INITRD_FORMATS, DISK_FORMATS, LAYER_ALIGN, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
 export { loadManifest, parseManifest, type Manifest } from './manifest.js';
 export { buildTree, expectedFile, installHostPath, type BuildOptions } from './build.js';
 export { Tree, guestPath, contentChunks, type TreeEntry, type ContentSource } from './tree.js';
 export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, type LibraryClosure, type ElfInfo } from './elf.js';
-export { cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
+export { cpioArchiveBytes, cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
 export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type CompressionSpec } from './compress.js';
 export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
 export { scanCpioImage, type SegmentInfo } from './segments.js';
@@ -46,8 +46,8 @@ export interface PackOptions {
   clusterBytes?: number;
   /** A second manifest packed as an uncompressed cpio segment BEFORE the main one (like early microcode); before an EROFS image, zero-padded to 4096 bytes (a layered initrd). */
   earlyManifestPath?: string;
-  /** erofs only: a second manifest appended as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
-  appendManifestPath?: string;
+  /** erofs only: manifests appended, in order, each as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
+  appendManifestPaths?: string[];
   /** Abort packing (e.g. on SIGINT): subprocesses are killed and nothing is left at `output`. */
   signal?: AbortSignal;
 }
@@ -70,7 +70,8 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   if (opts.overManifestPath) overlayTree(tree, await buildTree(await loadManifest(opts.overManifestPath)), opts.overManifestPath);
   for (const [guest, host] of Object.entries(opts.replaceFiles ?? {})) await replaceWithHostFile(tree, guest, host);
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
-  const append = opts.appendManifestPath ? await buildTree(await loadManifest(opts.appendManifestPath)) : undefined;
+  const append: Tree[] = [];
+  for (const p of opts.appendManifestPaths ?? []) append.push(await buildTree(await loadManifest(p)));
   return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal });
 }
 
@@ -124,17 +125,31 @@ export interface ImportOptions {
   compress?: string;
   output: string;
   clusterBytes?: number;
+  /**
+   * Keep a leading early cpio (microcode, ACPI tables) in front, byte for
+   * byte, instead of folding it into the converted tree, where the early
+   * loaders could not find it (default true).
+   */
+  keepEarly?: boolean;
   signal?: AbortSignal;
 }
 
+export interface ImportResult extends PackResult {
+  entries: number;
+  skipped: string[];
+  /** The early cpio kept in front: its size in the input, and its entries. */
+  early?: { bytes: number; files: string[] };
+}
+
 /** Convert an existing initramfs (cpio segments) or rootfs tarball to cpio or EROFS. */
-export async function importImage(opts: ImportOptions): Promise<PackResult & { entries: number; skipped: string[] }> {
+export async function importImage(opts: ImportOptions): Promise<ImportResult> {
   const format = parseFormat(opts.format);
   checkCompression(format, opts.compress);
-  const imported = await importTree(opts.input);
+  const imported = await importTree(opts.input, { keepEarly: opts.keepEarly ?? true });
   try {
-    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, signal: opts.signal });
-    return { ...r, entries: imported.tree.size, skipped: imported.skipped };
+    const early = imported.early;
+    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, earlyBytes: early?.bytes, signal: opts.signal });
+    return { ...r, entries: imported.tree.size, skipped: imported.skipped, ...(early ? { early: { bytes: early.bytes.length, files: early.files } } : {}) };
   } finally {
     await imported.dispose();
   }

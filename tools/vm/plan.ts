@@ -36,7 +36,11 @@ export type ImagePlan =
    * A distribution's generator makes `cpio` (in `workDir`, with its log) for
    * the scenario's kernel; with `erofs` set, that cpio is converted to it.
    */
-  | { kind: 'generate'; generator: Generator; companions: boolean; cpio: string; workDir: string; erofs?: { output: string; compress: string } };
+  | {
+      kind: 'generate'; generator: Generator; companions: boolean; cpio: string; workDir: string; erofs?: { output: string; compress: string };
+      /** An early cpio packed from this manifest into `cpio`, for the generator's hook to put in front. */
+      early?: { manifest: string; cpio: string };
+    };
 
 /** The initrd; with edits, the pristine image is kept and an edited copy (`editedOutput`) is booted. */
 export type InitrdPlan = ImagePlan & { edits?: { edits: ImageEdit[]; editedOutput: string } };
@@ -97,6 +101,7 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       workDir: path.join(runDir, spec.generator),
     };
     if (spec.format === 'erofs') plan.erofs = { output: path.join(runDir, imageFileName(named, 'erofs', spec.compress)), compress: spec.compress };
+    if (spec.early) plan.early = { manifest: spec.early, cpio: path.join(runDir, imageFileName(`${named}-early`, 'cpio', 'none')) };
     return plan;
   }
   const plan: ImagePlan = {
@@ -109,7 +114,7 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       output: path.join(runDir, imageFileName(stem, spec.format, spec.compress)),
       ...(spec.over ? { overManifestPath: spec.over } : {}),
       ...(spec.early ? { earlyManifestPath: spec.early } : {}),
-      ...(spec.append ? { appendManifestPath: spec.append } : {}),
+      ...(spec.append?.length ? { appendManifestPaths: spec.append } : {}),
     },
   };
   if (spec.companions) plan.companions = spec.companions;

@@ -226,7 +226,10 @@ async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, k
   }
   // initramfs-tools hands over with busybox's run-init applet, or klibc's without busybox: both get the fix. dracut's systemd needs none.
   const fixed = image.companions && image.generator === 'initramfs-tools' ? { runInit: (await buildCompanion('klibc')).tool, busybox: (await buildCompanion('busybox')).tool } : undefined;
-  await generateInitrd({ generator: image.generator, kernel: { release: kernel.release, buildDir: kernel.buildDir }, output: image.cpio, workDir: image.workDir, ...(fixed ? { fixed } : {}) });
+  // A microcode-style early cpio, for the generator's own hook to put in front.
+  if (image.early) await packInitrd({ manifestPath: image.early.manifest, format: 'cpio', compress: 'none', output: image.early.cpio, ...(signal ? { signal } : {}) });
+  const early = image.early ? { earlyCpio: image.early.cpio } : {};
+  await generateInitrd({ generator: image.generator, kernel: { release: kernel.release, buildDir: kernel.buildDir }, output: image.cpio, workDir: image.workDir, ...(fixed ? { fixed } : {}), ...early });
   if (!image.erofs) {
     const { bytes, sha256 } = await hashFile(image.cpio);
     return { path: image.cpio, output: image.cpio, format: 'cpio', compress: `as ${image.generator} made it`, bytes, sha256 };

@@ -13,7 +13,7 @@ interface PackCliOptions {
   authorizedKey: string[];
   clusterSize?: string;
   earlyManifest?: string;
-  appendManifest?: string;
+  appendManifest: string[];
   output: string;
 }
 
@@ -28,7 +28,7 @@ export function registerPack(group: Command): void {
     .option('--authorized-key <pubfile>', "install this OpenSSH public key as root's authorized_keys (repeatable)", collect, [])
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C), multiple of 4096')
     .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
-    .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends)')
+    .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends); repeatable, in order', collect, [])
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
       'after',
@@ -37,6 +37,9 @@ Examples:
   iofs initrd pack -m test-vms/guest/manifest.json -f cpio -c zstd,19 -o guest.cpio.zst
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs -c lz4hc,12 --cluster-size 65536 \\
       --payload 256M --authorized-key ~/.ssh/id_ed25519.pub -o guest.erofs
+  a layered initrd: an early cpio, the EROFS image, two archives after it (later files win):
+  iofs initrd pack -m test-vms/guest/manifest.json -f erofs --early-manifest test-vms/layered/early/manifest.json \\
+      --append-manifest test-vms/layered/after/manifest.json --append-manifest test-vms/layered/after2/manifest.json -o layered.img
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
     .action(
@@ -48,7 +51,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
           if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
           if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
-          if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
+          if (o.appendManifest.length > 0) opts.appendManifestPaths = o.appendManifest;
           if (o.authorizedKey.length > 0) opts.authorizedKeys = await readKeys(o.authorizedKey);
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
