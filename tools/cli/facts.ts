@@ -17,6 +17,6 @@ export const FUZZ_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erof
 /** tools/fuzz/run.ts FUZZ_APPEND */
 export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1';
 /** tools/fuzz/plan.ts FUZZ_REGIONS */
-export const FUZZ_REGIONS: readonly FuzzRegion[] = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size'];
+export const FUZZ_REGIONS: readonly FuzzRegion[] = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size', 'layers'];
 /** tools/patches/bisect.ts BisectExit.ABORT: git bisect run stops on it instead of marking a commit. */
 export const BISECT_ABORT = 255;
