@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
-import { git, readSeries } from '../git/index.js';
+import { git, readSeries, seriesHash } from '../git/index.js';
 import { getBase, patchesDir, type BuildMetadata } from '../kernel/index.js';
 import type { BuildFacts } from './map.js';
 import type { KcidbDocument } from './model.js';
@@ -21,7 +21,9 @@ export async function readBuildFacts(metadataPath: string | undefined): Promise<
   const meta = JSON.parse(text) as BuildMetadata;
   const config = await fs.readFile(meta.artifacts.config, 'utf8').catch(() => '');
   const compiler = compilerOf(config);
-  const patchFiles = meta.variant === 'pristine' ? [] : await seriesFiles(meta.base);
+  // The series on disk now, only if it is the series that was built (same KCIDB hash).
+  const current = meta.variant === 'pristine' ? [] : await seriesFiles(meta.base);
+  const patchFiles = current.length && (await seriesHash(current)) === meta.seriesHash ? current : [];
   const remote = await git(meta.tree.path, ['remote', 'get-url', 'origin']).catch(() => '');
   return {
     metadataPath,
