@@ -172,6 +172,9 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
   const proc = execa('nice', ['-n', '10', 'make', '-C', m.tree, `O=${m.buildDir}`, `-j${m.jobs}`, ...m.cc, ...args], {
     env: m.env,
     extendEnv: false,
+    // A patch that adds a Kconfig symbol makes make's syncconfig ask for it; with no
+    // stdin it takes the default, as olddefconfig would, instead of waiting forever.
+    stdin: 'ignore',
     reject: false,
     all: true,
     buffer: false,
