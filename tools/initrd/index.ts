@@ -9,6 +9,7 @@ import { importTree } from './importer.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import { checkCompression, parseFormat, writeImage, type ImageFormat, type InitrdFormat, type WriteResult } from './pack.js';
 import { stageTreeTo } from './erofs.js';
+import { erofsImageDigest, type ErofsDigest } from './digest.js';
 import type { Tree } from './tree.js';
 
 export type { InitrdFormat, ImageFormat } from './pack.js';
@@ -22,6 +23,7 @@ export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type Compression
 export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
 export { scanCpioImage, type SegmentInfo } from './segments.js';
 export { inspectImage, formatReport, type ImageReport } from './inspect.js';
+export { DIGEST_PARAMETER, erofsImageDigest, type ErofsDigest } from './digest.js';
 export { importTree, type ImportedTree } from './importer.js';
 export { parseImageEdits, imageEditsSchema, applyImageEdits, describeImageEdit, IMAGE_EDIT_OPS, type ImageEdit } from './edits.js';
 export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFlavor } from './payload.js';
@@ -59,6 +61,15 @@ export interface PackResult {
   compress: string;
   bytes: number;
   sha256: string;
+  /** EROFS: the image's digest and the initrd_erofs_sha256= fragment that binds the kernel to it. */
+  digest?: ErofsDigest;
+}
+
+/** The result with the EROFS image's digest, when there is an EROFS image. */
+async function withDigest<R extends PackResult>(r: R): Promise<R> {
+  if (r.format !== 'erofs') return r;
+  const digest = await erofsImageDigest(r.output);
+  return digest ? { ...r, digest } : r;
 }
 
 /** Pack a guest manifest into an initrd. Validates everything before writing; output is atomic. */
@@ -72,7 +83,7 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
   const append: Tree[] = [];
   for (const p of opts.appendManifestPaths ?? []) append.push(await buildTree(await loadManifest(p)));
-  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal });
+  return withDigest(await writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal }));
 }
 
 /** Put every entry of `over` into `tree`, replacing entries at the same paths. */
@@ -149,7 +160,7 @@ export async function importImage(opts: ImportOptions): Promise<ImportResult> {
   try {
     const early = imported.early;
     const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, earlyBytes: early?.bytes, signal: opts.signal });
-    return { ...r, entries: imported.tree.size, skipped: imported.skipped, ...(early ? { early: { bytes: early.bytes.length, files: early.files } } : {}) };
+    return withDigest({ ...r, entries: imported.tree.size, skipped: imported.skipped, ...(early ? { early: { bytes: early.bytes.length, files: early.files } } : {}) });
   } finally {
     await imported.dispose();
   }

@@ -43,7 +43,11 @@ export type ImagePlan =
     };
 
 /** The initrd; with edits, the pristine image is kept and an edited copy (`editedOutput`) is booted. */
-export type InitrdPlan = ImagePlan & { edits?: { edits: ImageEdit[]; editedOutput: string } };
+export type InitrdPlan = ImagePlan & {
+  edits?: { edits: ImageEdit[]; editedOutput: string };
+  /** initrd_erofs_sha256=: "auto" (the pristine image's) or a given digest. */
+  digest?: string;
+};
 
 /** The extra read-only virtio disk. */
 export type DiskPlan = ImagePlan;
@@ -162,6 +166,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     boot.bootTimeoutS = Math.min(boot.bootTimeoutS, s.expectBoot.withinS);
   }
   const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
+  if (s.initrd.digest) initrd.digest = s.initrd.digest;
   if (s.initrd.edits?.length) {
     const pristine = imagePath(initrd);
     initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };

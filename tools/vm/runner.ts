@@ -14,7 +14,7 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
 import { buildCompanion, generateInitrd } from '../distro/index.js';
-import { applyImageEdits, describeImageEdit, expectedFile, hashFile, importImage, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
+import { applyImageEdits, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, expectedFile, hashFile, importImage, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { judgeBoot, judgeCheck, type Variables } from './checks.js';
@@ -24,6 +24,7 @@ import { Guest } from './guest.js';
 import type { Outcome } from './outcome.js';
 import { runDirName, type ImagePlan, type ScenarioPlan } from './plan.js';
 import { qemuVersion, type QemuExit } from './qemu.js';
+import { kernelCommandLine } from './qemu-args.js';
 import type { BootExpectation } from './scenario.js';
 import { ensureSshKey, type SshSession } from './ssh.js';
 import { sha256File } from '../common/hash.js';
@@ -239,6 +240,15 @@ async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, k
   return { path: converted.output, output: converted.output, format: converted.format, compress: converted.compress, bytes: converted.bytes, sha256: converted.sha256 };
 }
 
+/** initrd_erofs_sha256=… for the scenario's `initrd.digest`: the image's own ("auto") or the one given. */
+async function digestParameter(digest: string | undefined, image: string, name: string): Promise<string | undefined> {
+  if (!digest) return undefined;
+  if (digest !== 'auto') return `${DIGEST_PARAMETER}=${digest}`;
+  const d = await erofsImageDigest(image);
+  if (!d) throw new InputError(`${name}: initrd.digest is "auto" but the initrd has no EROFS image to take a digest of`);
+  return d.cmdline;
+}
+
 /** Packs (with the workspace key), generates, or stats a given image; `what` names it in messages. */
 async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, s: { name: string; file: string }, kernel: ImageKernel, signal?: AbortSignal): Promise<ImageRecord> {
   if (image.kind === 'pack') {
@@ -363,6 +373,9 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     const tPack = Date.now();
     const imageKernel: ImageKernel = { ...(result.kernelRelease ? { release: result.kernelRelease } : {}), ...(result.kernel?.buildDir ? { buildDir: result.kernel.buildDir } : {}) };
     let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal);
+    // Taken from the pristine image: edits after it are what the kernel must refuse.
+    const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name)].filter(Boolean).join(' ');
+    result.commandLine = kernelCommandLine(append);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
       const { edits, editedOutput } = plan.initrd.edits;
@@ -406,7 +419,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     guest = await Guest.start({
       kernel: bzImage,
       initrd: initrd.path,
-      append: plan.boot.append,
+      append,
       memoryMiB: plan.boot.memoryMiB,
       accel: result.accel.accel,
       icountShift: plan.boot.icountShift,

@@ -86,7 +86,15 @@ export type ImageSpec =
  * corrupted superblock, a truncation), in the vocabulary of
  * tools/initrd/edits.ts.
  */
-export type InitrdSpec = ImageSpec & { edits?: ImageEdit[] };
+export type InitrdSpec = ImageSpec & {
+  edits?: ImageEdit[];
+  /**
+   * initrd_erofs_sha256= on the command line: "auto", the EROFS image's own
+   * digest, taken before any edits (so an edited image no longer matches);
+   * or 64 hex digits, given as they are (a digest of another image).
+   */
+  digest?: string;
+};
 
 /** The extra read-only virtio disk (/dev/vda): packed with the workspace key like the initrd, or given. */
 export type DiskSpec = ImageSpec;
@@ -339,12 +347,14 @@ function scenarioProblems(s: { bootTimeoutS: number; expectBoot?: { outcome: str
   return out;
 }
 
+const digestSchema = v.custom<string>((x) => typeof x === 'string' && (x === 'auto' || /^[0-9a-f]{64}$/.test(x)), expected('"auto" or 64 lowercase hex digits'));
+
 /** The schema of a scenario file (test-vms/scenarios/*.json). */
 export const scenarioSchema = v.pipe(
   dataObject({
     description: v.optional(str(), ''),
     kernel: kernelSpecSchema,
-    initrd: imageSchema({ edits: v.optional(edits) }, 'initrd'),
+    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema) }, 'initrd'),
     disk: v.optional(imageSchema({}, 'disk')),
     append: v.optional(str(), ''),
     memoryMiB: v.optional(int(64, 65536), 512),
@@ -380,6 +390,7 @@ function scenarioFrom(d: ScenarioData, file: string, base: string): Scenario {
   const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
   const initrd: InitrdSpec = imageSpec(d.initrd, relative);
   if (d.initrd.edits) initrd.edits = d.initrd.edits;
+  if (d.initrd.digest) initrd.digest = d.initrd.digest;
   const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),

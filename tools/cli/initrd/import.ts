@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { log } from '../../common/log.js';
 import type { ImportOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
+import { CMDLINE_OPTION, reportDigest } from './digest.js';
 
 interface ImportCliOptions {
   format: string;
@@ -9,6 +10,7 @@ interface ImportCliOptions {
   clusterSize?: string;
   keepEarly: boolean;
   output: string;
+  cmdline?: string;
 }
 
 export function registerImport(group: Command): void {
@@ -20,6 +22,7 @@ export function registerImport(group: Command): void {
     .option('-c, --compress <name[,level]>', 'as for pack: cpio none|gzip|zstd|lz4|xz, erofs none|lz4|lz4hc[,level]')
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C)')
     .option('--no-keep-early', 'fold a leading early cpio (microcode, ACPI tables) into the converted tree instead of keeping it in front')
+    .option(...CMDLINE_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
       'after',
@@ -48,6 +51,7 @@ Example:
           for (const s of r.skipped) log.warn(`skipped ${s}`);
           if (r.early) log.info(`kept the early cpio in front (${r.early.bytes} bytes: ${r.early.files.join(', ')})`);
           log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
+          await reportDigest(r.digest, o.cmdline);
           process.stdout.write(`${r.output} ${r.bytes}\n`);
         },
         { interrupted: 'interrupted; temporary output removed' },

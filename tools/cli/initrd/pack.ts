@@ -4,6 +4,7 @@ import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { PackOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
+import { CMDLINE_OPTION, reportDigest } from './digest.js';
 
 interface PackCliOptions {
   manifest: string;
@@ -15,6 +16,7 @@ interface PackCliOptions {
   earlyManifest?: string;
   appendManifest: string[];
   output: string;
+  cmdline?: string;
 }
 
 export function registerPack(group: Command): void {
@@ -29,6 +31,7 @@ export function registerPack(group: Command): void {
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C), multiple of 4096')
     .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
     .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends); repeatable, in order', collect, [])
+    .option(...CMDLINE_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
       'after',
@@ -56,6 +59,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
+          await reportDigest(r.digest, o.cmdline);
           process.stdout.write(`${r.output} ${r.bytes}\n`);
         },
         { interrupted: 'interrupted; temporary output removed' },
