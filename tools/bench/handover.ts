@@ -16,7 +16,7 @@ import path from 'node:path';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../common/atomic.js';
 import { testVmsDir } from '../common/paths.js';
-import { dataObject, int, list, loadJsonFile, nonEmptyString, str } from '../common/schema.js';
+import { bool, dataObject, int, list, loadJsonFile, nonEmptyString, str } from '../common/schema.js';
 import { runScenarios, scenarioPath, type RunResult } from '../vm/index.js';
 import { median } from './aggregate.js';
 
@@ -29,6 +29,8 @@ const rowSchema = dataObject({
   append: v.optional(str(), ''),
   /** Replaces the scenario's expectBoot.consoleMatches (e.g. the backend the row's append selects). */
   consoleMatches: v.optional(list(nonEmptyString())),
+  /** initrd_erofs_sha256= with the converted image's own digest (issue 15). */
+  digest: v.optional(bool()),
   description: v.optional(str(), ''),
 });
 
@@ -142,6 +144,7 @@ export async function runHandoverBench(bench: HandoverBench, outDir: string, sig
       }
     }
     scenario.append = [scenario.append, row.append].filter(Boolean).join(' ');
+    if (row.digest) scenario.initrd = { ...scenario.initrd, digest: 'auto' };
     if (row.consoleMatches) scenario.expectBoot = { ...scenario.expectBoot, consoleMatches: row.consoleMatches };
     scenario.bootTimeoutS = bench.bootTimeoutS;
     const file = path.join(outDir, 'scenarios', `${row.name}.json`);

@@ -25,13 +25,15 @@ import { kernelPatchesDir, repoRoot, testVmsDir } from './paths.js';
 import { dataError, loadJsonFile } from './schema.js';
 
 /** Git-ignored output that may sit in a working copy (see .gitignore): not committed data. */
-const IGNORED_DIRS = new Set(['node_modules', '.cache', 'raw']);
+const IGNORED_DIRS = new Set(['node_modules', '.cache', 'raw', 'runs']);
+/** A benchmark run's copies of its scenarios (test-vms/bench/<record>/scenarios/, git-ignored). */
+const isBenchScenarioCopy = (dir: string): boolean => path.basename(dir) === 'scenarios' && path.dirname(path.dirname(dir)) === path.join(testVmsDir, 'bench');
 
 async function jsonFilesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
-    if (entry.isDirectory() && !IGNORED_DIRS.has(entry.name)) out.push(...(await jsonFilesUnder(p)));
+    if (entry.isDirectory() && !IGNORED_DIRS.has(entry.name) && !isBenchScenarioCopy(p)) out.push(...(await jsonFilesUnder(p)));
     else if (entry.isFile() && entry.name.endsWith('.json')) out.push(p);
   }
   return out;
@@ -140,7 +142,7 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'bench raw.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/raw\.json$/.test(r), check: (f) => loadRawResults(path.dirname(f)) },
   { kind: 'fuzz known crashes', matches: (r) => r === 'test-vms/fuzz/known-crashes.json', check: (f) => loadKnownCrashes(f) },
   { kind: 'handover bench', matches: (r) => r === 'test-vms/bench/handover.json', check: checkHandoverBench },
-  { kind: 'handover bench raw.json', matches: (r) => r === 'test-vms/bench/handover-results/raw.json', check: (f) => loadJsonFile(handoverRawSchema, f) },
+  { kind: 'handover bench raw.json', matches: (r) => /^test-vms\/bench\/handover(-[\w.-]+)?-results\/raw\.json$/.test(r), check: (f) => loadJsonFile(handoverRawSchema, f) },
   { kind: 'companions', matches: (r) => r === 'kernel-patches/companions/companions.json', check: checkCompanions },
   { kind: 'bench summary.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/summary\.json$/.test(r), check: (f) => loadJsonFile(summarySchema, f) },
 ];
