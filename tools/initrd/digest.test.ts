@@ -42,4 +42,15 @@ describe('erofsImageDigest', () => {
     expect(r.digest).toBeUndefined();
     expect(await erofsImageDigest(cpio)).toBeUndefined();
   });
+
+  it('does not take a cpio whose byte 1024 holds the EROFS magic for an image, as the kernel does not', async () => {
+    const manifest = await makeFixture(path.join(dir, 'c'));
+    const cpio = path.join(dir, 'magic.cpio');
+    await packInitrd({ manifestPath: manifest, format: 'cpio', compress: 'none', output: cpio });
+    const bytes = await fs.readFile(cpio);
+    bytes.writeUInt32LE(0xe0f5e1e2, 1024);
+    await fs.writeFile(cpio, bytes);
+    expect(await erofsImageDigest(cpio)).toBeUndefined();
+  });
 });
+

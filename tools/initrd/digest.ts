@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { InputError } from '../common/errors.js';
+import { detectFormat } from './compress.js';
 import { parseErofsSuperblock } from './erofs.js';
 import { scanCpioImage } from './segments.js';
 
@@ -34,7 +35,8 @@ async function erofsRange(file: string): Promise<{ offset: number; bytes: number
   } finally {
     await fh.close();
   }
-  const sb = parseErofsSuperblock(head);
+  // As the kernel: an initrd that starts as an archive is walked as one, whatever byte 1024 holds.
+  const sb = detectFormat(head) === 'erofs' ? parseErofsSuperblock(head) : undefined;
   if (sb) return { offset: 0, bytes: sb.blocks * sb.blockSize };
   const layer = (await scanCpioImage(file, undefined, 0, { erofsLayers: true })).find((s) => s.compression === 'erofs');
   return layer ? { offset: layer.offset, bytes: layer.length } : undefined;

@@ -19,7 +19,7 @@ import { log } from '../common/log.js';
 import { buildCompanion } from '../distro/index.js';
 import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
 import {
-  buildKernelOnce, expandScenarioArgs, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
+  buildKernelOnce, digestParameter, expandScenarioArgs, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
   type ImagePlan, type Scenario, type Variables,
 } from '../vm/index.js';
 import { renderDevice } from './device.js';
@@ -108,6 +108,8 @@ async function exportScenario(s: Scenario, o: ExportOptions, kernels: Map<string
   if (!kernels.has(kernelKey)) kernels.set(kernelKey, exportKernel(s, o, plan));
   const kernel = await (kernels.get(kernelKey) as Promise<KernelArtifact>);
   const initrd = await exportImage(s, 'initrd', plan.initrd, dir, o.signal);
+  // As iofs vm test does: the pristine image's digest, so edits after it are what the kernel must refuse.
+  const digest = await digestParameter(plan.initrd.digest, initrd.file, s.name);
   let initrdFile = initrd.file;
   if (plan.initrd.edits) {
     const edited = applyImageEdits(await fs.readFile(initrd.file), plan.initrd.edits.edits);
@@ -138,7 +140,7 @@ async function exportScenario(s: Scenario, o: ExportOptions, kernels: Map<string
     ...(kernel.seriesHash ? { 'iofs.patchset_hash': kernel.seriesHash } : {}),
     'iofs.initrd_sha256': vars.scalars.initrdSha256 ?? '',
   };
-  const rendered = renderJob({ scenario: s, arch: o.arch, artifacts, vars, metadata });
+  const rendered = renderJob({ scenario: { ...s, append: [s.append, digest].filter(Boolean).join(' ') }, arch: o.arch, artifacts, vars, metadata });
   const jobFile = path.join(dir, 'job.yaml');
   await writeFileAtomic(jobFile, `# ${s.name}: ${s.description}\n# Made by \`iofs lava export\`; judge its log with \`iofs lava results\`.\n${toYaml(rendered.job)}`);
   await writeFileAtomic(path.join(dir, 'device.yaml'), `# A local QEMU device for lava-run (a lab uses its own qemu device type).\n${toYaml(renderDevice({ memoryMiB: s.memoryMiB, accel: 'tcg' }))}`);

@@ -241,7 +241,7 @@ async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, k
 }
 
 /** initrd_erofs_sha256=… for the scenario's `initrd.digest`: the image's own ("auto") or the one given. */
-async function digestParameter(digest: string | undefined, image: string, name: string): Promise<string | undefined> {
+export async function digestParameter(digest: string | undefined, image: string, name: string): Promise<string | undefined> {
   if (!digest) return undefined;
   if (digest !== 'auto') return `${DIGEST_PARAMETER}=${digest}`;
   const d = await erofsImageDigest(image);
