@@ -8,6 +8,7 @@ const arm64 = {
   makeTargets: ['Image'],
   fragments: { guest: 'guest-arm64' },
   debianArch: 'arm64',
+  userland: { multiarch: 'aarch64-linux-gnu', packages: ['busybox-static'] },
   qemu: { binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', console: 'ttyAMA0' },
 };
 

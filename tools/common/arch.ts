@@ -24,6 +24,12 @@ export interface Arch {
   fragments: Record<string, string>;
   /** Debian architecture of the guest's userland (dpkg --print-architecture). */
   debianArch: string;
+  /**
+   * The guest's userland when the host is another architecture: these
+   * packages (with their dependencies) unpacked into a sysroot; `multiarch`
+   * is the Debian triplet of its library directories.
+   */
+  userland: { multiarch: string; packages: string[] };
   qemu: { binary: string; debianPackage: string; machine: string; console: string };
 }
 
@@ -44,6 +50,7 @@ const archEntry = dataObject({
   makeTargets: list(nonEmptyString()),
   fragments: dataRecord(str(), nonEmptyString('a fragment name'), 'an object {"<fragment>": "<replacement>"}'),
   debianArch: nonEmptyString(),
+  userland: dataObject({ multiarch: nonEmptyString(), packages: list(nonEmptyString()) }),
   qemu: dataObject({ binary: nonEmptyString(), debianPackage: nonEmptyString(), machine: nonEmptyString(), console: nonEmptyString() }),
 });
 
@@ -56,7 +63,7 @@ export const archesFileSchema = v.pipe(
 export function parseArchSet(data: unknown, file = 'arches.json'): ArchSet {
   const d = parseData(archesFileSchema, data, file);
   const arches = new Map<string, Arch>();
-  for (const [name, e] of Object.entries(d.arches)) arches.set(name, { name, ...e, makeTargets: [...e.makeTargets], fragments: { ...e.fragments }, qemu: { ...e.qemu } });
+  for (const [name, e] of Object.entries(d.arches)) arches.set(name, { name, ...e, makeTargets: [...e.makeTargets], fragments: { ...e.fragments }, userland: { ...e.userland, packages: [...e.userland.packages] }, qemu: { ...e.qemu } });
   return { arches, default: d.default };
 }
 

@@ -4,6 +4,7 @@ import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { PackOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
+import { archOption } from '../options.js';
 
 interface PackCliOptions {
   manifest: string;
@@ -15,6 +16,7 @@ interface PackCliOptions {
   earlyManifest?: string;
   appendManifest?: string;
   output: string;
+  arch?: string;
 }
 
 export function registerPack(group: Command): void {
@@ -30,6 +32,7 @@ export function registerPack(group: Command): void {
     .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
     .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends)')
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
+    .addOption(archOption("the guest's architecture: another one than the host's takes the manifest's binaries from Debian's packages for it (kernel-patches/arches.json), fetched into <cache>/sysroots/"))
     .addHelpText(
       'after',
       `
@@ -37,12 +40,13 @@ Examples:
   iofs initrd pack -m test-vms/guest/manifest.json -f cpio -c zstd,19 -o guest.cpio.zst
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs -c lz4hc,12 --cluster-size 65536 \\
       --payload 256M --authorized-key ~/.ssh/id_ed25519.pub -o guest.erofs
+  iofs initrd pack -m test-vms/guest/manifest.json -f erofs --arch arm64 -o guest-arm64.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
     .action(
       action(
         async ({ signal }, o: PackCliOptions) => {
-          const { packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
+          const { archSysroot, packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
           const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output, signal };
           if (o.compress !== undefined) opts.compress = o.compress;
           if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
@@ -50,6 +54,11 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
           if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
           if (o.authorizedKey.length > 0) opts.authorizedKeys = await readKeys(o.authorizedKey);
+          if (o.arch !== undefined) {
+            const { getArch } = await import('../../common/arch.js');
+            const { cacheDir } = await import('../../common/paths.js');
+            opts.sysroot = await archSysroot(await getArch(o.arch), cacheDir());
+          }
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
