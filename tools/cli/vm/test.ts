@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../common/atomic.js';
 import { log } from '../../common/log.js';
 import type { AccelMode, RunResult } from '../../vm/index.js';
 import { action } from '../action.js';
-import { accelOption, baseRefOption, icountOption, jobsOption, treeOption } from '../options.js';
+import { accelOption, archOption, baseRefOption, icountOption, jobsOption, treeOption } from '../options.js';
 
 interface TestOptions {
   jobs: number;
@@ -14,6 +14,7 @@ interface TestOptions {
   baseRef?: string;
   keepGoing?: boolean;
   icount?: number | 'auto';
+  arch?: string;
 }
 
 export function registerVmTest(group: Command): void {
@@ -29,6 +30,7 @@ export function registerVmTest(group: Command): void {
     .addOption(baseRefOption())
     .option('--keep-going', 'run every scenario even after one fails')
     .addOption(icountOption())
+    .addOption(archOption())
     .addHelpText(
       'after',
       `
@@ -48,6 +50,12 @@ documented message) PASSes when the boot did what it expects and FAILs with
 "initrd.edits" corrupts the packed image before boot (both copies are kept);
 "disk" adds a read-only virtio drive, /dev/vda.
 
+--arch arm64: the same scenarios on arm64. The kernel is cross-built (guest.config
+replaced by guest-arm64.config, see kernel-patches/arches.json), the guest's busybox and
+dropbear (and their libraries) come from Debian's arm64 packages unpacked into
+<cache>/sysroots/, and QEMU is qemu-system-aarch64 -machine virt -cpu max under TCG,
+console ttyAMA0; \${hostSha256:/bin/busybox} is read in that sysroot.
+
 Scenario format, check vocabulary and variables: test-vms/README.md (Scenarios).
 
 Examples:
@@ -55,12 +63,14 @@ Examples:
   iofs vm test cpio-gzip cpio-none --jobs 2 --junit results.xml --keep-going
   iofs vm test 'kmode-*' --keep-going          # every kernel-mode scenario
   iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg
-  iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you`,
+  iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you
+  iofs vm test kmode-erofs-inplace kmode-cpio-gzip --arch arm64`,
     )
     .action(
       action(
         async ({ signal }, scenarios: string[], opts: TestOptions) => {
           const { runScenarios, summaryLine, worstExitCode } = await import('../../vm/index.js');
+          const arch = opts.arch === undefined ? undefined : await (await import('../../common/arch.js')).getArch(opts.arch);
           const { results, notRun } = await runScenarios({
             scenarios,
             jobs: opts.jobs,
@@ -70,6 +80,7 @@ Examples:
             baseRef: opts.baseRef,
             accel: opts.accel,
             icountShift: opts.icount,
+            ...(arch ? { arch } : {}),
             signal,
             onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
           });
