@@ -9,14 +9,14 @@ const arm64 = {
   fragments: { guest: 'guest-arm64' },
   debianArch: 'arm64',
   userland: { multiarch: 'aarch64-linux-gnu', packages: ['busybox-static'] },
-  qemu: { binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', console: 'ttyAMA0' },
+  qemu: { binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', append: 'console=ttyAMA0 panic=-1' },
 };
 
 describe('parseArchSet', () => {
   it('reads the architectures and the default', () => {
     const set = parseArchSet({ default: 'arm64', arches: { arm64 } });
     expect(set.default).toBe('arm64');
-    expect(set.arches.get('arm64')?.qemu.console).toBe('ttyAMA0');
+    expect(set.arches.get('arm64')?.qemu.append).toBe('console=ttyAMA0 panic=-1');
   });
 
   it('names the file and key that are wrong', () => {
@@ -24,6 +24,7 @@ describe('parseArchSet', () => {
     expect(() => parseArchSet({ default: 'arm64', arches: { arm64: { ...arm64, crossCompile: 'aarch64-gcc' } } })).toThrow(/arches\.arm64\.crossCompile: "aarch64-gcc" is not a compiler prefix/);
     expect(() => parseArchSet({ default: 'arm64', arches: { arm64: { ...arm64, image: '../Image' } } })).toThrow(/arches\.arm64\.image: must be a path inside the build directory/);
     expect(() => parseArchSet({ default: 'arm64', arches: { arm64: { ...arm64, qemu: { ...arm64.qemu, cpu: 'max' } } } })).toThrow(/arches\.arm64\.qemu: unknown key "cpu"/);
+    expect(() => parseArchSet({ default: 'arm64', arches: { arm64: { ...arm64, qemu: { ...arm64.qemu, append: 'console=ttyAMA0' } } } })).toThrow(/arches\.arm64\.qemu\.append: "console=ttyAMA0" must name the serial console \(console=…\) and have panic=-1/);
     expect(() => parseArchSet({ default: 'ARM', arches: { ARM: arm64 } })).toThrow(/an architecture name is lower-case/);
   });
 });

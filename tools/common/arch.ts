@@ -30,7 +30,8 @@ export interface Arch {
    * is the Debian triplet of its library directories.
    */
   userland: { multiarch: string; packages: string[] };
-  qemu: { binary: string; debianPackage: string; machine: string; console: string };
+  /** QEMU's binary and board; `append` is the fixed kernel command line (serial console, panic=-1, the arch's own). */
+  qemu: { binary: string; debianPackage: string; machine: string; append: string };
 }
 
 export interface ArchSet {
@@ -51,7 +52,7 @@ const archEntry = dataObject({
   fragments: dataRecord(str(), nonEmptyString('a fragment name'), 'an object {"<fragment>": "<replacement>"}'),
   debianArch: nonEmptyString(),
   userland: dataObject({ multiarch: nonEmptyString(), packages: list(nonEmptyString()) }),
-  qemu: dataObject({ binary: nonEmptyString(), debianPackage: nonEmptyString(), machine: nonEmptyString(), console: nonEmptyString() }),
+  qemu: dataObject({ binary: nonEmptyString(), debianPackage: nonEmptyString(), machine: nonEmptyString(), append: v.pipe(nonEmptyString(), must((s) => /(^| )console=\S+/.test(s) && / panic=-1( |$)/.test(s), (s) => `${shown(s)} must name the serial console (console=…) and have panic=-1 (a panic ends QEMU)`)) }),
 });
 
 export const archesFileSchema = v.pipe(

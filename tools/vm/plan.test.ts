@@ -38,8 +38,8 @@ describe('planScenario', () => {
     const arch = await getArch('arm64');
     const p = planScenario(scenario, { runDir: '/r', accel: 'auto', arch });
     expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true, arch: 'arm64' } });
-    expect(p.boot.machine).toEqual({ binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', console: 'ttyAMA0' });
-    expect(p.boot.commandLine).toBe('console=ttyAMA0 panic=-1 no_timer_check loglevel=7');
+    expect(p.boot.machine).toEqual({ binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', append: 'console=ttyAMA0 panic=-1' });
+    expect(p.boot.commandLine).toBe('console=ttyAMA0 panic=-1 loglevel=7');
     expect(p.arch?.name).toBe('arm64');
   });
 

@@ -13,7 +13,7 @@ import { kernelCommandLine, type QemuMachine } from './qemu-args.js';
 import type { BootExpectation, Check, ImageSpec, Scenario } from './scenario.js';
 
 export interface BootRequest {
-  /** The extra kernel command line (after console=ttyS0 panic=-1 no_timer_check). */
+  /** The extra kernel command line (after the machine's fixed one, x86_64: console=ttyS0 panic=-1 no_timer_check). */
   append: string;
   /** The whole command line, for the record. */
   commandLine: string;
@@ -22,7 +22,7 @@ export interface BootRequest {
   bootTimeoutS: number;
   accel: AccelMode;
   icountShift?: number | 'auto';
-  /** The board and console (absent: x86_64's q35 and ttyS0). */
+  /** The board and fixed command line (absent: x86_64's q35, console=ttyS0). */
   machine?: QemuMachine;
 }
 
@@ -154,7 +154,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
         };
   const boot: BootRequest = {
     append: s.append,
-    commandLine: kernelCommandLine(s.append, o.arch?.qemu.console),
+    commandLine: kernelCommandLine(s.append, o.arch?.qemu.append),
     memoryMiB: s.memoryMiB,
     bootTimeoutS: s.bootTimeoutS,
     accel: o.accel,

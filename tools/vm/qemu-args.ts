@@ -18,21 +18,26 @@ export interface QemuMachine {
   binary: string;
   /** -machine type: q35 (x86_64), virt (arm64). */
   machine: string;
-  /** The kernel's name of the first serial port: console=ttyS0, console=ttyAMA0. */
-  console: string;
+  /** The fixed kernel command line: the serial console (console=ttyS0, ttyAMA0), panic=-1, the arch's own. */
+  append: string;
   /** The Debian package that installs `binary` (named when it is missing). */
   debianPackage?: string;
 }
 
 /** x86_64's, what every run used before the arch axis (IOFS_QEMU replaces the binary, e.g. to test a missing QEMU). */
-export const X86_64_MACHINE: QemuMachine = { binary: process.env.IOFS_QEMU ?? 'qemu-system-x86_64', machine: 'q35', console: 'ttyS0', debianPackage: 'qemu-system-x86' };
+export const X86_64_MACHINE: QemuMachine = {
+  binary: process.env.IOFS_QEMU ?? 'qemu-system-x86_64',
+  machine: 'q35',
+  append: 'console=ttyS0 panic=-1 no_timer_check',
+  debianPackage: 'qemu-system-x86',
+};
 
 export interface QemuArgsOptions {
   kernel: string;
   /** Default: X86_64_MACHINE. */
   machine?: QemuMachine;
   initrd?: string;
-  /** Appended after the fixed `console=ttyS0 panic=-1 no_timer_check`. */
+  /** Appended after the machine's fixed command line (x86_64: `console=ttyS0 panic=-1 no_timer_check`). */
   append?: string;
   memoryMiB: number;
   accel: Accel;
@@ -57,9 +62,8 @@ export interface QemuArgsOptions {
 /** The fixed part of the kernel command line: serial console, and a panic ends QEMU (with -no-reboot). */
 export const BASE_APPEND = 'console=ttyS0 panic=-1 no_timer_check';
 
-export function kernelCommandLine(extra?: string, console = 'ttyS0'): string {
+export function kernelCommandLine(extra?: string, base = BASE_APPEND): string {
   const rest = (extra ?? '').trim();
-  const base = BASE_APPEND.replace('console=ttyS0', `console=${console}`);
   return rest ? `${base} ${rest}` : base;
 }
 
@@ -88,7 +92,7 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
     '-kernel', o.kernel,
   ];
   if (o.initrd !== undefined) args.push('-initrd', o.initrd);
-  args.push('-append', kernelCommandLine(o.append, (o.machine ?? X86_64_MACHINE).console));
+  args.push('-append', kernelCommandLine(o.append, (o.machine ?? X86_64_MACHINE).append));
   if (o.sshPort !== undefined) {
     // Bound to loopback only: the guest's root login must not be reachable from the network.
     args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`);

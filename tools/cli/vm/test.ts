@@ -54,7 +54,7 @@ documented message) PASSes when the boot did what it expects and FAILs with
 replaced by guest-arm64.config, see kernel-patches/arches.json), the guest's busybox and
 dropbear (and their libraries) come from Debian's arm64 packages unpacked into
 <cache>/sysroots/, and QEMU is qemu-system-aarch64 -machine virt -cpu max under TCG,
-console ttyAMA0; \${hostSha256:/bin/busybox} is read in that sysroot.
+console ttyAMA0 (without no_timer_check, an x86 parameter); \${hostSha256:/bin/busybox} is read in that sysroot.
 
 Scenario format, check vocabulary and variables: test-vms/README.md (Scenarios).
 
