@@ -133,6 +133,7 @@ const benchMetaSchema: v.GenericSchema<unknown, BenchMeta> = dataObject({
   packS: optional(num()),
   interrupted: optional(bool()),
   parallelRuns: optional(count()),
+  arch: optional(str()),
   machine: dataObject({
     hostname: str(), cpuModel: str(), cpus: count(), memGiB: num(), os: str(), loadAverageAtStart: list(num()), loadAverageAtEnd: optional(list(num())),
   }),
