@@ -143,7 +143,10 @@ async function rerender(matrix: BenchMatrix, from: string, opts: BenchCliOptions
   }
   const { markdown } = await writeResults(matrix, { meta: merged.meta, records: merged.boots, cells: summarize(merged.boots) }, outDir);
   process.stdout.write(markdown);
-  if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+  if (opts.publish) {
+    const { publishedDirFor } = await import('../../bench/index.js');
+    for (const f of await publishResults(outDir, publishedDirFor(merged.meta))) log.info(`published ${f}`);
+  }
   return ExitCode.OK;
 }
 
@@ -190,10 +193,8 @@ async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: B
   process.stdout.write(markdown);
   log.info(`results: ${outDir}`);
   if (opts.publish && !signal.aborted) {
-    // Another architecture's figures go beside x86_64's, never over them.
-    const { publishedResultsDir } = await import('../../bench/index.js');
-    const dest = arch && arch.name !== 'x86_64' ? `${publishedResultsDir}-${arch.name}` : publishedResultsDir;
-    for (const f of await publishResults(outDir, dest)) log.info(`published ${f}`);
+    const { publishedDirFor } = await import('../../bench/index.js');
+    for (const f of await publishResults(outDir, publishedDirFor(result.meta))) log.info(`published ${f}`);
   }
   return result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
 }
