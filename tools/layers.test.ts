@@ -1,7 +1,7 @@
 /**
  * The folders under tools/ form layers, and imports only point down:
  *   common -> initrd, git -> kernel, patches -> distro -> vm -> workflows (status, bisect,
- *   bench, fuzz, report) -> cli
+ *   bench, fuzz, report, lava) -> kcidb (maps the workflows' results) -> cli
  * Tests may reach anywhere (a data-file test parses every data file).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './common/paths.js';
 
-const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report'], ['cli']];
+const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report', 'lava'], ['kcidb'], ['cli']];
 // Within a layer, only these edges (the later folder builds on the earlier).
 const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel']];
 

@@ -22,6 +22,8 @@ export interface BootMetrics {
   stage1UptimeS?: number;
   /** Kernel mode: the time initrd_erofs printed for its mount, µs. */
   kernelMountUs?: number;
+  /** The kernel's SHA-256 of the image before mounting it (initrd_erofs_sha256=). */
+  digestUs?: number;
   /** Read case: guest uptime from the init marker to the read marker (the file fully read). */
   readS?: number;
   /** Read case: MemAvailable after the read, kB. */
@@ -29,7 +31,7 @@ export interface BootMetrics {
 }
 
 export const METRICS = [
-  'runInitS', 'unpackS', 'initUptimeS', 'memAvailableKb', 'memTotalKb', 'sshReadyS', 'stage1UptimeS', 'kernelMountUs', 'readS', 'memAvailableAfterReadKb',
+  'runInitS', 'unpackS', 'initUptimeS', 'memAvailableKb', 'memTotalKb', 'sshReadyS', 'stage1UptimeS', 'kernelMountUs', 'digestUs', 'readS', 'memAvailableAfterReadKb',
 ] as const satisfies ReadonlyArray<keyof BootMetrics>;
 export type Metric = (typeof METRICS)[number];
 
@@ -52,6 +54,7 @@ export interface BootRecord {
 }
 
 const MOUNT_LINE = /initrd_erofs: mounted \d+-byte image .* in (\d+) us/;
+const DIGEST_LINE = /initrd_erofs: image SHA-256 matches initrd_erofs_sha256= \(\d+ bytes in (\d+) us\)/;
 
 /**
  * Facts the runner's results.json does not carry, from the console lines
@@ -74,7 +77,10 @@ export function extraConsoleMetrics(lines: readonly string[]): { metrics: BootMe
     if (read.fields.mem_available_kb !== undefined && Number.isFinite(after)) metrics.memAvailableAfterReadKb = after;
   }
   for (const raw of lines) {
-    const m = MOUNT_LINE.exec(splitPrintk(stripControl(raw)).message);
+    const message = splitPrintk(stripControl(raw)).message;
+    const d = DIGEST_LINE.exec(message);
+    if (d) metrics.digestUs = Number(d[1]);
+    const m = MOUNT_LINE.exec(message);
     if (m) {
       metrics.kernelMountUs = Number(m[1]);
       break;

@@ -134,7 +134,12 @@ export async function runHandoverBench(bench: HandoverBench, outDir: string, sig
     // The scenario file moves: its relative paths are made absolute.
     const from = path.dirname(scenarioPath(row.scenario));
     for (const spec of [scenario.initrd, scenario.disk]) {
-      for (const k of ['manifest', 'over', 'early', 'append', 'image'] as const) if (spec && typeof spec[k] === 'string') spec[k] = path.resolve(from, spec[k] as string);
+      if (!spec) continue;
+      for (const k of ['manifest', 'over', 'early', 'append', 'image'] as const) {
+        const v = spec[k];
+        if (typeof v === 'string') spec[k] = path.resolve(from, v);
+        else if (Array.isArray(v)) spec[k] = v.map((p) => path.resolve(from, String(p)));
+      }
     }
     scenario.append = [scenario.append, row.append].filter(Boolean).join(' ');
     if (row.consoleMatches) scenario.expectBoot = { ...scenario.expectBoot, consoleMatches: row.consoleMatches };

@@ -31,6 +31,8 @@ export interface BenchMode {
   disk?: { format: ImageFormat; compress: string };
   /** Extra kernel command line. */
   append: string;
+  /** initrd_erofs_sha256= with the image's own digest (the kernel verifies the image before mounting it). */
+  digest?: boolean;
   /** Checks (scenario format) that prove the boot took this mode's path. */
   checks: unknown[];
   /** Why the mode is not run (e.g. the series does not offer the strategy yet). */
@@ -123,6 +125,7 @@ const modeSchema = v.pipe(
     initrd: dataObject({ manifest: v.optional(nonEmptyString()), format: imageFormat, compress: v.optional(nonEmptyString(), 'none') }),
     disk: v.optional(dataObject({ format: imageFormat, compress: v.optional(nonEmptyString(), 'none') })),
     append: v.optional(str(), ''),
+    digest: v.optional(bool()),
     // The scenario schema's checks, validated now rather than after a boot.
     checks: v.optional(checksSchema, []),
     disabled: v.optional(nonEmptyString()),
@@ -179,6 +182,7 @@ function modeFrom(m: MatrixData['modes'][number], d: MatrixData, rel: (p: string
     append: m.append,
     checks: m.checks,
   };
+  if (m.digest) mode.digest = true;
   if (m.disk) mode.disk = m.disk;
   if (m.disabled !== undefined) mode.disabled = m.disabled;
   return mode;

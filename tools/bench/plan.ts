@@ -34,6 +34,8 @@ export interface BenchCell {
   disk?: ImageSpec;
   /** The whole extra command line (the mode's, plus iofs.read=… for the read case). */
   append: string;
+  /** Add initrd_erofs_sha256= with the packed image's own digest. */
+  digest?: boolean;
   checks: unknown[];
 }
 
@@ -99,6 +101,7 @@ function cellFor(m: BenchMode, size: SizeSpec, matrix: BenchMatrix, read: string
     checks: m.checks,
   };
   if (m.disk) cell.disk = guestImage;
+  if (m.digest) cell.digest = true;
   if (read) cell.readFile = read;
   return cell;
 }

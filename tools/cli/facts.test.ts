@@ -4,6 +4,7 @@ import { defaultFragments } from '../kernel/index.js';
 import { BisectExit } from '../bisect/index.js';
 import { STATUS_FRAGMENTS as statusFragments } from '../status/index.js';
 import { ACCEL_MODES as accelModes } from '../vm/index.js';
+import { LAVA_ARCHES as lavaArches } from '../lava/index.js';
 import * as facts from './facts.js';
 
 describe('the CLI\'s copies of library values (so that --help loads no library)', () => {
@@ -15,5 +16,6 @@ describe('the CLI\'s copies of library values (so that --help loads no library)'
     expect(facts.FUZZ_APPEND).toBe(fuzzAppend);
     expect(facts.FUZZ_REGIONS).toEqual(fuzzRegions);
     expect(facts.BISECT_ABORT).toBe(BisectExit.ABORT);
+    expect(facts.LAVA_ARCHES).toEqual(lavaArches);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { AccelMode } from '../vm/index.js';
 import type { FuzzRegion } from '../fuzz/index.js';
+import type { LavaArch } from '../lava/index.js';
 
 /** tools/vm/accel.ts ACCEL_MODES */
 export const ACCEL_MODES: readonly AccelMode[] = ['auto', 'kvm', 'tcg'];
@@ -17,6 +18,8 @@ export const FUZZ_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erof
 /** tools/fuzz/run.ts FUZZ_APPEND */
 export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1';
 /** tools/fuzz/plan.ts FUZZ_REGIONS */
-export const FUZZ_REGIONS: readonly FuzzRegion[] = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size'];
+export const FUZZ_REGIONS: readonly FuzzRegion[] = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size', 'layers'];
 /** tools/patches/bisect.ts BisectExit.ABORT: git bisect run stops on it instead of marking a commit. */
 export const BISECT_ABORT = 255;
+/** tools/lava/job.ts LAVA_ARCHES */
+export const LAVA_ARCHES: readonly LavaArch[] = ['x86_64'];

@@ -95,3 +95,47 @@ export async function resolveBase(name: string | undefined): Promise<string> {
   const { primaryBaseName } = await import('../kernel/index.js');
   return primaryBaseName();
 }
+
+/** What --kcidb, --kcidb-origin and --kcidb-cache-url give a verb. */
+export interface KcidbCliOptions {
+  kcidb?: string;
+  kcidbOrigin: string;
+  kcidbCacheUrl?: string;
+}
+
+export function parseKcidbOrigin(value: string): string {
+  // KCIDB schema v5.3, origin: ^[a-z0-9_]+$ (tools/kcidb/schema/kcidb-v5.3.json).
+  if (!/^[a-z0-9_]+$/.test(value)) throw new InvalidArgumentError('must match KCIDB\'s origin pattern [a-z0-9_]+, e.g. "iofs" or "mylab"');
+  return value;
+}
+
+export function parseHttpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL, e.g. https://files.example/iofs-cache');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an http(s):// URL');
+  return value;
+}
+
+/** --kcidb FILE and its two companions, shared by vm test, patches status and bench: `.addOption(kcidbOption()).addOption(kcidbOriginOption()).addOption(kcidbCacheUrlOption())`. */
+export function kcidbOption(): Option {
+  return new Option('--kcidb <file>', 'also write the results as KernelCI KCIDB JSON (schema v5.3, validated before writing; nothing is sent)').argParser(parsePath);
+}
+
+export function kcidbOriginOption(): Option {
+  return new Option('--kcidb-origin <name>', 'KCIDB origin: the CI system name that prefixes every id').argParser(parseKcidbOrigin).default('iofs');
+}
+
+export function kcidbCacheUrlOption(): Option {
+  return new Option('--kcidb-cache-url <url>', 'where the cache directory is served: log and artifact URLs point there instead of file://').argParser(parseHttpUrl);
+}
+
+export const KCIDB_HELP = `
+KCIDB (--kcidb FILE): a checkout per kernel source (the base's commit and the
+series' patchset_hash), a build per kernel build (config fragments, compiler,
+bzImage, build log), tests named iofs.<scenario>[.<check>]. Log URLs are
+file:// unless --kcidb-cache-url says where the cache is served. Submit with
+KernelCI's kcidb-submit and your lab's credentials (README: Feeding KernelCI).`;

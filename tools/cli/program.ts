@@ -13,6 +13,7 @@ import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerInitrd } from './initrd/index.js';
 import { registerKernel } from './kernel/index.js';
+import { registerLava } from './lava/index.js';
 import { registerPatches } from './patches/index.js';
 import { registerVm } from './vm/index.js';
 import { versionText } from './version.js';
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerVm(program);
   registerBisectRun(program);
   registerBench(program);
+  registerLava(program);
   registerCompletion(program);
   addLogOptions(program);
   return program;

@@ -52,10 +52,11 @@ function fragmentsExist(file: string, at: Array<string | number>, fragments: rea
 function imageExists(file: string, at: string, spec: ImageSpec): void {
   if (spec.kind === 'pack') {
     mustExist(file, [at, 'manifest'], spec.manifest, 'manifest');
-    for (const k of ['over', 'early', 'append'] as const) {
+    for (const k of ['over', 'early'] as const) {
       const m = spec[k];
       if (m) mustExist(file, [at, k], m, 'manifest');
     }
+    spec.append?.forEach((m, i) => mustExist(file, [at, 'append', i], m, 'manifest'));
   } else if (spec.kind === 'image') {
     mustExist(file, [at, 'image'], spec.image, 'image');
   }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixedToolsHook, generatorCommand, namespaceScript } from './generators.js';
+import { earlyCpioHook, fixedToolsHook, generateInitrd, generatorCommand, namespaceScript } from './generators.js';
 
 const kernel = { release: '7.3.4+', buildDir: '/b' };
 
@@ -43,5 +43,27 @@ describe('distribution generators', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the early hook prepends the cpio with initramfs-tools' own function, as a microcode package's hook does", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-early-'));
+    try {
+      const early = path.join(dir, "early cpio's");
+      await fs.writeFile(early, 'EARLY');
+      const hook = path.join(dir, 'hook');
+      await fs.writeFile(hook, earlyCpioHook(early), { mode: 0o755 });
+      expect((await execa(hook, ['prereqs'])).stdout).toBe('');
+      // mkinitramfs exports __TMPEARLYCPIO and puts its content in front of the main archive.
+      const tmpEarly = path.join(dir, 'tmp-early');
+      await fs.writeFile(tmpEarly, '');
+      await execa(hook, [], { env: { __TMPEARLYCPIO: tmpEarly, DESTDIR: dir } });
+      expect(await fs.readFile(tmpEarly, 'utf8')).toBe('EARLY');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an early cpio for dracut before doing anything', async () => {
+    await expect(generateInitrd({ generator: 'dracut', kernel, output: '/nonexistent/d.img', workDir: '/nonexistent/w', earlyCpio: '/e.cpio' })).rejects.toThrow(/dracut --early-microcode/);
   });
 });

@@ -52,6 +52,13 @@ export interface GenerateOptions {
    * run-init; both are replaced.
    */
   fixed?: { runInit?: string; busybox?: string };
+  /**
+   * An uncompressed cpio to put in front of the image, as a microcode
+   * package's hook does (initramfs-tools' prepend_earlyinitramfs): what a
+   * machine with intel-microcode or amd64-microcode installed boots.
+   * initramfs-tools only.
+   */
+  earlyCpio?: string;
 }
 
 const shellQuote = (p: string): string => `'${p.replace(/'/g, "'\\''")}'`;
@@ -85,6 +92,24 @@ export function fixedToolsHook(fixed: { runInit?: string; busybox?: string }): s
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * The initramfs-tools hook that prepends an early cpio with the generator's
+ * own function, as intel-microcode's and amd64-microcode's hooks do. Pure.
+ */
+export function earlyCpioHook(earlyCpio: string): string {
+  return [
+    '#!/bin/sh',
+    '# Installed by the workbench: an early cpio in front of the image, as a microcode package\'s hook puts it.',
+    'PREREQ=""',
+    'prereqs() { echo "$PREREQ"; }',
+    'case "$1" in prereqs) prereqs; exit 0 ;; esac',
+    'set -e',
+    '. /usr/share/initramfs-tools/hook-functions',
+    `prepend_earlyinitramfs ${shellQuote(earlyCpio)}`,
+    '',
+  ].join('\n');
 }
 
 /** The generator's command line, run inside the private namespace. Pure. */
@@ -131,12 +156,20 @@ async function initramfsToolsConf(o: GenerateOptions): Promise<string> {
     await fs.mkdir(path.dirname(hook), { recursive: true });
     await fs.writeFile(hook, fixedToolsHook(o.fixed), { mode: 0o755 });
   }
+  if (o.earlyCpio) {
+    const hook = path.join(conf, 'hooks', 'zz-iofs-early-cpio');
+    await fs.mkdir(path.dirname(hook), { recursive: true });
+    await fs.writeFile(hook, earlyCpioHook(path.resolve(o.earlyCpio)), { mode: 0o755 });
+  }
   return conf;
 }
 
 /** Make the distribution's initrd for the kernel; returns the cpio image's path. */
 export async function generateInitrd(o: GenerateOptions): Promise<string> {
   if (!(GENERATORS as readonly string[]).includes(o.generator)) throw new InputError(`unknown generator "${o.generator}": valid are ${GENERATORS.join(', ')}`);
+  if (o.earlyCpio && o.generator !== 'initramfs-tools') {
+    throw new InputError(`an early cpio is put in front by initramfs-tools' hook here; ${o.generator} makes its own from firmware files (dracut --early-microcode)`);
+  }
   await fs.mkdir(o.workDir, { recursive: true });
   const logFile = path.join(o.workDir, 'generator.log');
   await fs.writeFile(logFile, '');

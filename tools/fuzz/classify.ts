@@ -66,8 +66,11 @@ const TROUBLE: ReadonlyArray<{ re: RegExp; t: Trouble }> = [
   { re: /^list_(add|del) corruption/, t: { kind: 'list-corruption', hang: false } },
 ];
 
-/** Functions of init/initrd_erofs.c (static ones may be inlined; these are the names a trace can show). */
-const OURS = /^(initrd_erofs_\w+|check_superblock|mount_or_fail|mkdir_or_fail|compression_name)$/;
+/**
+ * Functions the series adds (static ones may be inlined; these are the names a trace can show): init/initrd_erofs.c's,
+ * and the two fs/erofs helpers of the 7.3 series' first patch (before the erofs rule, which would claim them).
+ */
+const OURS = /^(initrd_erofs_\w+|check_superblock|check_image|claim_image|mount_or_fail|mkdir_or_fail|compression_name|erofs_check_image|erofs_is_image)$/;
 const OWNERS: ReadonlyArray<{ re: RegExp; owner: Owner }> = [
   { re: OURS, owner: 'ours' },
   { re: /^(z_erofs_|erofs_|z_erofs|erofs)\w*/, owner: 'erofs' },

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyImageEdits } from '../initrd/index.js';
+import { applyImageEdits, inspectImage } from '../initrd/index.js';
 import { crc32c, EROFS_SB_OFFSET, parseErofsLayout, superblockChecksum, type ErofsLayout, type Span } from './layout.js';
 import { FUZZ_REGIONS, makeRng, planFuzz, regionQuotas } from './plan.js';
 
@@ -159,5 +159,25 @@ describe('fuzz plan', () => {
 
   it('rejects a count below one', () => {
     expect(() => planFuzz(image, layout, { seed: 1, count: 0, memoryMiB: 256 })).toThrow(/at least 1/);
+  });
+});
+
+describe('layered initrd cases', () => {
+  it('put the image where each case says, around real cpio archives the inspector walks', async () => {
+    const cases = planFuzz(image, layout, { seed: 7, count: 40, memoryMiB: 512, regions: ['layers'] });
+    const byName = (m: string): Buffer => applyImageEdits(image, cases.find((c) => c.mutation === m)!.edits);
+    const aligned = byName('early cpio in front, zero-padded to 4096: the image at 4096');
+    expect(aligned.subarray(0, 6).toString('latin1')).toBe('070701');
+    expect(aligned.subarray(4096).equals(image)).toBe(true);
+    expect(byName('early cpio padded one byte short: the image at 4095').subarray(4095).equals(image)).toBe(true);
+    const both = byName('early cpio in front and a cpio archive after the image');
+    const file = path.join(dir, 'layered-case.img');
+    await fs.writeFile(file, both);
+    const r = await inspectImage(file);
+    expect(r.kind === 'cpio' && r.segments.map((s) => [s.offset, s.compression])).toEqual([[0, 'none'], [4096, 'erofs'], [4096 + image.length, 'none']]);
+    expect(applyImageEdits(image, cases.find((c) => c.mutation === 'two images: the image repeated')!.edits).length).toBe(2 * image.length);
+    // Every case is applicable (no edit past the end), and the list does not repeat itself early.
+    for (const c of cases) expect(() => applyImageEdits(image, c.edits), c.mutation).not.toThrow();
+    expect(new Set(cases.slice(1, 16).map((c) => c.mutation)).size).toBe(15);
   });
 });

@@ -16,11 +16,16 @@
  *  - magic-garbage: an EROFS magic followed by garbage.
  *  - size: block counts that lie (larger than the image, than the guest's
  *    memory, smaller) and bytes appended after the image.
+ *  - layers: the image in a layered initrd (issue 12) with its boundaries
+ *    damaged: an early cpio in front padded short or long or with non-zero
+ *    padding, trailers renamed or missing, a size field that runs into the
+ *    image, trailing archives cut, misaligned or compressed, two images.
  * Case 0 is always the unmodified image: if it does not boot, nothing else means anything.
  */
+import { gzipSync } from 'node:zlib';
 import { InputError } from '../common/errors.js';
 import type { ImageEdit } from '../initrd/index.js';
-import { applyImageEdits } from '../initrd/index.js';
+import { applyImageEdits, cpioArchiveBytes, LAYER_ALIGN } from '../initrd/index.js';
 import {
   EROFS_MAGIC,
   EROFS_SB_OFFSET,
@@ -33,7 +38,7 @@ import {
   type Span,
 } from './layout.js';
 
-export const FUZZ_REGIONS = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size'] as const;
+export const FUZZ_REGIONS = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size', 'layers'] as const;
 export type FuzzRegion = (typeof FUZZ_REGIONS)[number];
 
 /** Share of the cases each region gets (after one each). */
@@ -45,6 +50,7 @@ const REGION_WEIGHTS: Record<FuzzRegion, number> = {
   truncation: 40,
   'magic-garbage': 15,
   size: 24,
+  layers: 30,
 };
 
 export interface FuzzCase {
@@ -419,6 +425,55 @@ function sizeCase(c: Context): Generator {
   };
 }
 
+/** A cpio archive with its trailer's name changed, or cut just before the trailer. */
+function withTrailer(archive: Buffer, how: 'renamed' | 'missing'): Buffer {
+  const at = archive.lastIndexOf('TRAILER!!!');
+  if (how === 'missing') return archive.subarray(0, at - 110);
+  const out = Buffer.from(archive);
+  out.write('TRAILER!!?', at, 'latin1');
+  return out;
+}
+
+function layersCase(c: Context): Generator {
+  const { image } = c;
+  const early = cpioArchiveBytes([{ name: 'kernel/x86/microcode/GenuineIntel.bin', content: Buffer.from('iofs fuzz microcode\n') }]);
+  const after = cpioArchiveBytes([
+    { name: 'etc/hostname', content: Buffer.from('iofs-fuzz\n') },
+    { name: 'run/credentials/@initrd/fuzz', content: Buffer.from('appended\n'), mode: 0o600 },
+  ]);
+  const pad = (LAYER_ALIGN - (early.length % LAYER_ALIGN)) % LAYER_ALIGN;
+  // Appends first (at the end of the image as it is), then what goes in front.
+  const front = (bytes: Buffer, padding: number, byte = 0): ImageEdit => ({ op: 'insert', offset: 0, hex: Buffer.concat([bytes, Buffer.alloc(padding, byte)]).toString('hex') });
+  const back = (bytes: Buffer): ImageEdit => ({ op: 'insert', offset: image.length, hex: bytes.toString('hex') });
+  // newc c_filesize: the 7th 8-digit field after the 6-byte magic.
+  const sizeLie = Buffer.from(early);
+  sizeLie.write('00010000', 6 + 6 * 8, 'latin1');
+  const cases: Array<{ mutation: string; edits: ImageEdit[] }> = [
+    { mutation: 'early cpio in front, zero-padded to 4096: the image at 4096', edits: [front(early, pad)] },
+    { mutation: 'early cpio in front and a cpio archive after the image', edits: [back(after), front(early, pad)] },
+    { mutation: 'early cpio padded one byte short: the image at 4095', edits: [front(early, pad - 1)] },
+    { mutation: 'early cpio padded one byte long: the image at 4097', edits: [front(early, pad + 1)] },
+    { mutation: 'early cpio padded with 0xff instead of zeros', edits: [front(early, pad, 0xff)] },
+    { mutation: 'early cpio with its trailer renamed', edits: [front(withTrailer(early, 'renamed'), pad + early.length - withTrailer(early, 'renamed').length)] },
+    { mutation: 'early cpio without its trailer', edits: [front(withTrailer(early, 'missing'), pad + early.length - withTrailer(early, 'missing').length)] },
+    { mutation: 'early cpio whose file claims 64 KiB: it runs into the image', edits: [front(sizeLie, pad)] },
+    { mutation: 'trailing archive cut inside its first header', edits: [back(after.subarray(0, 60))] },
+    { mutation: 'trailing archive with its trailer renamed', edits: [back(withTrailer(after, 'renamed'))] },
+    { mutation: 'trailing archive after 3 bytes of garbage', edits: [back(Buffer.concat([Buffer.from('abc'), after]))] },
+    { mutation: 'trailing archive gzip-compressed', edits: [back(gzipSync(after, { level: 9 }))] },
+    { mutation: 'two images: the image repeated', edits: [{ op: 'repeat' }] },
+    { mutation: 'early cpio, then the image twice', edits: [{ op: 'repeat' }, front(early, pad)] },
+    { mutation: 'trailing archive with a 4000-byte name', edits: [back(cpioArchiveBytes([{ name: `etc/${'n'.repeat(4000)}`, content: Buffer.from('x') }]))] },
+  ];
+  return (rng, k) => {
+    if (k < cases.length) return cases[k] as (typeof cases)[number];
+    // Then the early cpio's padding off by a random amount, or a random case again.
+    const delta = rng.int(-64, 64);
+    if (rng.next() < 0.5 && pad + delta >= 0) return { mutation: `early cpio padded ${delta >= 0 ? '+' : ''}${delta} bytes off 4096: the image at ${early.length + pad + delta}`, edits: [front(early, pad + delta)] };
+    return rng.pick(cases);
+  };
+}
+
 const REFRESH_CHECKSUM = new Set<FuzzRegion>(['inode', 'directory', 'compressed-data']);
 
 /** Whether `edits` change a byte the superblock checksum covers (other than the checksum itself). */
@@ -469,6 +524,7 @@ export function planFuzz(image: Buffer, layout: ErofsLayout, o: PlanOptions): Fu
     truncation: truncationCase(ctx),
     'magic-garbage': magicGarbageCase(ctx),
     size: sizeCase(ctx),
+    layers: layersCase(ctx),
   };
   const cases: FuzzCase[] = [{ id: 0, region: 'control', mutation: 'unmodified image', edits: [] }];
   const quotas = regionQuotas(o.count - 1, regions);

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packInitrd } from './index.js';
 import { buildTree } from './build.js';
-import { ByteReader, readCpioArchive, type CpioEntry } from './cpio.js';
+import { ByteReader, cpioArchiveBytes, readCpioArchive, type CpioEntry } from './cpio.js';
 import { inspectImage } from './inspect.js';
 import { loadManifest } from './manifest.js';
 import { writeCpioImage } from './pack.js';
@@ -130,6 +130,21 @@ describe('cpio newc writer, read back by GNU cpio', () => {
       const out = path.join(outDir, 'image');
       await expect(writeCpioImage(out, [{ tree, compression: { algo, level: undefined } }])).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/changed size while packing/) });
       expect(await fs.readdir(outDir)).toEqual(['src']);
+    }
+  });
+});
+
+describe('cpioArchiveBytes', () => {
+  it('writes a newc archive GNU cpio reads back', async () => {
+    const dir = await tempDir();
+    try {
+      const bytes = cpioArchiveBytes([{ name: 'kernel/x86/microcode/GenuineIntel.bin', content: Buffer.from('mc\n') }, { name: 'etc/x', content: Buffer.from('odd'), mode: 0o600 }]);
+      expect(bytes.length % 4).toBe(0);
+      await execa('cpio', ['-i', '-d', '--quiet'], { input: bytes, cwd: dir });
+      expect(await fs.readFile(path.join(dir, 'kernel/x86/microcode/GenuineIntel.bin'), 'utf8')).toBe('mc\n');
+      expect(((await fs.stat(path.join(dir, 'etc/x'))).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

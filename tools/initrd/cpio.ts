@@ -44,6 +44,20 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/**
+ * A small newc archive of regular files, in memory and at once (the fuzzer's
+ * early and appended archives; packing uses cpioChunks). Pure.
+ */
+export function cpioArchiveBytes(files: ReadonlyArray<{ name: string; content: Buffer; mode?: number }>, mtime = 0): Buffer {
+  const parts: Buffer[] = [];
+  files.forEach((f, i) => {
+    parts.push(header({ ino: i + 1, mode: S_IFREG | (f.mode ?? 0o644), nlink: 1, mtime, filesize: f.content.length, rdevmajor: 0, rdevminor: 0, name: f.name }));
+    parts.push(f.content, Buffer.alloc(pad4(f.content.length) - f.content.length));
+  });
+  parts.push(header({ ino: 0, mode: 0, nlink: 1, mtime: 0, filesize: 0, rdevmajor: 0, rdevminor: 0, name: TRAILER }));
+  return Buffer.concat(parts);
+}
+
 export interface CpioWriteOptions {
   /** mtime of every entry (SOURCE_DATE_EPOCH or 0). */
   mtime: number;

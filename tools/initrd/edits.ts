@@ -19,9 +19,13 @@ export type ImageEdit =
   /** Set `length` bytes from `offset` to `byte`. */
   | { op: 'fill'; offset: number; length: number; byte: number }
   /** Add `length` bytes of `byte` at the end. */
-  | { op: 'append'; length: number; byte: number };
+  | { op: 'append'; length: number; byte: number }
+  /** Add a copy of the image, as it stands, at the end (a second image after the first). */
+  | { op: 'repeat' }
+  /** Insert `hex` before the byte at `offset` (0: in front; the length: at the end), moving the rest up. */
+  | { op: 'insert'; offset: number; hex: string };
 
-export const IMAGE_EDIT_OPS = ['truncate', 'write', 'flip', 'fill', 'append'] as const;
+export const IMAGE_EDIT_OPS = ['truncate', 'write', 'flip', 'fill', 'append', 'repeat', 'insert'] as const;
 
 /** A byte offset or length: a non-negative integer, or a "0x…" string. */
 const count = (max = Number.MAX_SAFE_INTEGER) =>
@@ -49,6 +53,8 @@ export const imageEditSchema = v.variant(
     edit('flip', { offset: count(), bit: count(7) }),
     edit('fill', { offset: count(), length: count(), byte: count(255) }),
     edit('append', { length: count(), byte: count(255) }),
+    edit('repeat', {}),
+    edit('insert', { offset: count(), hex: hexBytes }),
   ],
   (issue) =>
     issue.path
@@ -78,6 +84,10 @@ export function describeImageEdit(e: ImageEdit): string {
       return `fill ${e.length} bytes at ${hex(e.offset)} with ${hex(e.byte)}`;
     case 'append':
       return `append ${e.length} bytes of ${hex(e.byte)}`;
+    case 'repeat':
+      return 'append a copy of the image';
+    case 'insert':
+      return `insert ${e.hex.length / 2} bytes at ${hex(e.offset)}`;
   }
 }
 
@@ -113,6 +123,13 @@ export function applyImageEdits(image: Buffer, edits: readonly ImageEdit[]): Buf
         break;
       case 'append':
         out = Buffer.concat([out, Buffer.alloc(e.length, e.byte)]);
+        break;
+      case 'repeat':
+        out = Buffer.concat([out, out]);
+        break;
+      case 'insert':
+        if (e.offset > out.length) fail('offset past the end');
+        out = Buffer.concat([out.subarray(0, e.offset), Buffer.from(e.hex, 'hex'), out.subarray(e.offset)]);
         break;
     }
   });

@@ -98,7 +98,7 @@ describe('EROFS images via mkfs.erofs', () => {
     const extra = path.join(dir, 'extra.json');
     await fs.writeFile(extra, JSON.stringify({ inline: [{ dst: '/etc/credstore/x', content: 'secret' }] }));
     const appended = path.join(dir, 'appended.erofs');
-    await packInitrd({ manifestPath, format: 'erofs', compress: 'lz4hc', output: appended, appendManifestPath: extra });
+    await packInitrd({ manifestPath, format: 'erofs', compress: 'lz4hc', output: appended, appendManifestPaths: [extra] });
     const a = await inspectImage(appended);
     expect(a.kind === 'erofs' && a.trailingSegments).toMatchObject([{ compression: 'none', entries: 3 }]);
     const fsBytes = (await fs.stat(image)).size;

@@ -97,7 +97,8 @@ describe('import', () => {
       await execa('cpio', ['-i', '-d', '-u', '-m', '--quiet'], { inputFile: raw, cwd: ref });
     }
     const out = path.join(dir, 'imported.cpio');
-    const r = await importImage({ input: image, format: 'cpio', compress: 'zstd', output: out });
+    // Everything in one tree, the early microcode segment too (see the next test for the default).
+    const r = await importImage({ input: image, format: 'cpio', compress: 'zstd', output: out, keepEarly: false });
     expect(r.skipped).toEqual([]);
     const x = path.join(dir, 'x-imported');
     await fs.mkdir(x);
@@ -107,6 +108,43 @@ describe('import', () => {
     expect(got).toEqual(await snapshotDir(ref));
     expect(got['/etc/shared.conf']!.size).toBe('from segment 4\n'.length);
     expect(got['/etc/seg2.hard']!.linkGroup).toBe('/etc/seg2.conf');
+  });
+
+  it('keeps a leading early cpio in front, byte for byte, and converts the rest (a layered EROFS initrd)', async () => {
+    const early = await fs.readFile(segs[0]!.file);
+    const end = early.lastIndexOf('TRAILER!!!\0') + 11;
+    const earlyLength = (end + 3) & ~3;
+    const out = path.join(dir, 'layered.erofs');
+    const r = await importImage({ input: image, format: 'erofs', output: out });
+    expect(r.early).toEqual({ bytes: earlyLength, files: ['/kernel/x86/microcode/GenuineIntel.bin'] });
+    const bytes = await fs.readFile(out);
+    expect(bytes.subarray(0, earlyLength).equals(early.subarray(0, earlyLength))).toBe(true);
+    expect(bytes.subarray(earlyLength, 4096).every((b) => b === 0)).toBe(true);
+    const layers = await inspectImage(out);
+    if (layers.kind !== 'cpio') throw new Error(`expected a layered initrd, got ${layers.kind}`);
+    expect(layers.segments.map((s) => [s.offset, s.compression])).toEqual([[0, 'none'], [4096, 'erofs']]);
+    // The microcode is where the early loader reads it, not in the image.
+    const x = path.join(dir, 'x-layered');
+    const img = path.join(dir, 'layered-image-only.erofs');
+    await fs.writeFile(img, bytes.subarray(4096));
+    await execa('fsck.erofs', [`--extract=${x}`, img]);
+    expect((await snapshotDir(x))['/kernel/x86/microcode/GenuineIntel.bin']).toBeUndefined();
+    expect(await fs.readFile(path.join(x, 'etc/shared.conf'), 'utf8')).toBe('from segment 4\n');
+    // As cpio: the early archive first, then the converted main archive.
+    const cpioOut = path.join(dir, 'layered.cpio');
+    await importImage({ input: image, format: 'cpio', compress: 'gzip', output: cpioOut });
+    const c = await inspectImage(cpioOut);
+    expect(c.kind === 'cpio' && c.segments.map((s) => s.compression)).toEqual(['none', 'gzip']);
+  });
+
+  it('finds the early segments as the generators write them, and never the whole image', async () => {
+    const { earlySegmentCount } = await import('./importer.js');
+    const seg = (compression: string, ...names: string[]) => ({ compression, names });
+    expect(earlySegmentCount([seg('none', '', 'kernel', 'kernel/x86/microcode/AuthenticAMD.bin'), seg('zstd', 'init')])).toBe(1);
+    expect(earlySegmentCount([seg('none', 'early_cpio', 'kernel/x86/microcode/GenuineIntel.bin'), seg('none', 'kernel/firmware/acpi/ssdt.aml'), seg('gzip', 'init')])).toBe(2);
+    expect(earlySegmentCount([seg('none', 'kernel/x86/microcode/GenuineIntel.bin', 'etc/passwd'), seg('zstd', 'init')])).toBe(0);
+    expect(earlySegmentCount([seg('gzip', 'kernel/x86/microcode/GenuineIntel.bin'), seg('zstd', 'init')])).toBe(0);
+    expect(earlySegmentCount([seg('none', 'kernel/x86/microcode/GenuineIntel.bin')])).toBe(0);
   });
 
   it.each([

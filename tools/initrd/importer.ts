@@ -16,16 +16,30 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from './
 import { scanCpioImage } from './segments.js';
 import { guestPath, Tree, type TreeEntry } from './tree.js';
 
+/** An early cpio kept from an imported image. */
+export interface EarlyCpio {
+  /** The image's bytes up to the end of its last early segment. */
+  bytes: Buffer;
+  /** Its entries other than directories, as the image names them. */
+  files: string[];
+}
+
 export interface ImportedTree {
   tree: Tree;
   kind: 'cpio' | 'tar';
+  /** The leading early cpio, kept apart from the tree (with `keepEarly`). */
+  early?: EarlyCpio;
   /** Entries skipped (sockets, unsupported types), with why. */
   skipped: string[];
   dispose(): Promise<void>;
 }
 
-/** Read `input` (cpio image or tarball) into a Tree. */
-export async function importTree(input: string): Promise<ImportedTree> {
+/**
+ * Read `input` (cpio image or tarball) into a Tree. With `keepEarly`, a
+ * leading early cpio (see earlySegmentCount) is kept apart, as bytes, instead
+ * of being folded into the tree.
+ */
+export async function importTree(input: string, opts: { keepEarly?: boolean } = {}): Promise<ImportedTree> {
   const head = Buffer.alloc(1100);
   const fh = await fs.open(input, 'r').catch((err: unknown) => {
     throw new InputError(`${input}: cannot open: ${(err as Error).message}`);
@@ -41,7 +55,7 @@ export async function importTree(input: string): Promise<ImportedTree> {
       const r = await importTar(input, fmt, spool);
       return { ...r, kind: 'tar', dispose };
     }
-    const r = await importCpio(input, spool);
+    const r = await importCpio(input, spool, opts.keepEarly ?? false);
     return { ...r, kind: 'cpio', dispose };
   } catch (err) {
     await dispose();
@@ -75,15 +89,40 @@ function normalise(name: string, where: string): string | undefined {
   return guestPath('/' + trimmed, where);
 }
 
-async function importCpio(input: string, spool: string): Promise<{ tree: Tree; skipped: string[] }> {
-  const tree = new Tree();
+/**
+ * How many leading segments are the early cpio a distribution's generator
+ * puts in front (initramfs-tools' prepend_earlyinitramfs, dracut's
+ * --early-microcode): uncompressed archives holding only what the early
+ * loaders read from the initrd themselves (kernel/x86/microcode/,
+ * kernel/firmware/acpi/: everything under kernel/), and dracut's early_cpio
+ * marker. Never the whole image: something must be left to convert. Pure.
+ */
+export function earlySegmentCount(segments: ReadonlyArray<{ compression: string; names: readonly string[] }>): number {
+  const early = (n: string): boolean => n === '' || n === 'kernel' || n.startsWith('kernel/') || n === 'early_cpio';
+  let k = 0;
+  while (k < segments.length - 1 && segments[k]!.compression === 'none' && segments[k]!.names.every(early)) k++;
+  return k;
+}
+
+interface PendingEntry {
+  seg: number;
+  path: string;
+  entry: TreeEntry;
+  where: string;
+}
+
+async function importCpio(input: string, spool: string, keepEarly: boolean): Promise<{ tree: Tree; skipped: string[]; early?: EarlyCpio }> {
   const skipped: string[] = [];
-  // Hard links: (segment, ino) -> first path seen; GNU cpio puts data on the last name.
-  const links = new Map<string, string>();
+  // Entries are applied once the early segments are known; names per segment decide which are early.
+  const pending: PendingEntry[] = [];
+  const names: string[][] = [];
+  // Hard links: (segment, ino) -> the first entry seen; GNU cpio puts data on the last name.
+  const links = new Map<string, { path: string; entry: TreeEntry }>();
   let n = 0;
-  await scanCpioImage(input, async (seg, e, data) => {
+  const segments = await scanCpioImage(input, async (seg, e, data) => {
     const where = `${input}: segment ${seg}: entry "${e.name}"`;
     const p = normalise(e.name, where);
+    (names[seg] ??= []).push(p === undefined ? '' : p.replace(/^\//, ''));
     if (!p) return;
     const type = e.mode & S_IFMT;
     const mode = e.mode & 0o7777;
@@ -99,27 +138,44 @@ async function importCpio(input: string, spool: string): Promise<{ tree: Tree; s
       const key = `${seg}:${e.devmajor}:${e.devminor}:${e.ino}`;
       const first = e.nlink > 1 ? links.get(key) : undefined;
       if (first !== undefined) {
-        const target = tree.get(first);
-        if (target?.type === 'file' && e.size > 0) {
+        if (first.entry.type === 'file' && e.size > 0) {
           const file = path.join(spool, String(n++));
           await pipeline(Readable.from(data), createWriteStream(file));
-          target.size = e.size;
-          target.content = { kind: 'host', path: file };
+          first.entry.size = e.size;
+          first.entry.content = { kind: 'host', path: file };
         }
-        entry = { type: 'hardlink', target: first };
+        entry = { type: 'hardlink', target: first.path };
       } else {
         const file = path.join(spool, String(n++));
         await pipeline(Readable.from(data), createWriteStream(file));
         entry = { type: 'file', mode, size: e.size, content: { kind: 'host', path: file } };
-        if (e.nlink > 1) links.set(key, p);
+        if (e.nlink > 1) links.set(key, { path: p, entry });
       }
     } else {
       skipped.push(`${e.name} (mode ${e.mode.toString(8)}: sockets and unknown types are not packed)`);
       return;
     }
-    tree.replace(p, entry, where);
+    pending.push({ seg, path: p, entry, where });
   });
-  return { tree, skipped };
+  const k = keepEarly ? earlySegmentCount(segments.map((s, i) => ({ compression: s.compression, names: names[i] ?? [] }))) : 0;
+  const tree = new Tree();
+  for (const e of pending) if (e.seg >= k) tree.replace(e.path, e.entry, e.where);
+  if (k === 0) return { tree, skipped };
+  const last = segments[k - 1]!;
+  const files = pending.filter((e) => e.seg < k && e.entry.type !== 'dir').map((e) => e.path);
+  return { tree, skipped, early: { bytes: await readHead(input, last.offset + last.length), files } };
+}
+
+/** The first `end` bytes of `input`: an early cpio as the image has it (the early loaders parse it, not us). */
+async function readHead(input: string, end: number): Promise<Buffer> {
+  const fh = await fs.open(input, 'r');
+  try {
+    const bytes = Buffer.alloc(end);
+    await fh.read(bytes, 0, end, 0);
+    return bytes;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function importTar(input: string, fmt: string, spool: string): Promise<{ tree: Tree; skipped: string[] }> {

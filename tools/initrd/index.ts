@@ -9,21 +9,23 @@ import { importTree } from './importer.js';
 import { loadManifest, type Manifest } from './manifest.js';
 import { checkCompression, parseFormat, writeImage, type ImageFormat, type InitrdFormat, type WriteResult } from './pack.js';
 import { stageTreeTo } from './erofs.js';
+import { erofsImageDigest, type ErofsDigest } from './digest.js';
 import type { Tree } from './tree.js';
 import type { Sysroot } from './elf.js';
 
 export type { InitrdFormat, ImageFormat } from './pack.js';
-export { INITRD_FORMATS, DISK_FORMATS, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
+export { INITRD_FORMATS, DISK_FORMATS, LAYER_ALIGN, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
 export { loadManifest, parseManifest, type Manifest } from './manifest.js';
 export { buildTree, expectedFile, installHostPath, type BuildOptions } from './build.js';
 export { Tree, guestPath, contentChunks, type TreeEntry, type ContentSource } from './tree.js';
 export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, defaultLibDirs, hostPathOf, type LibraryClosure, type ElfInfo, type Sysroot } from './elf.js';
 export { archSysroot, ensureSysroot, planSysrootDir, type SysrootRecord } from './sysroot.js';
-export { cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
+export { cpioArchiveBytes, cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
 export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type CompressionSpec } from './compress.js';
 export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
 export { scanCpioImage, type SegmentInfo } from './segments.js';
 export { inspectImage, formatReport, type ImageReport } from './inspect.js';
+export { DIGEST_PARAMETER, erofsImageDigest, type ErofsDigest } from './digest.js';
 export { importTree, type ImportedTree } from './importer.js';
 export { parseImageEdits, imageEditsSchema, applyImageEdits, describeImageEdit, IMAGE_EDIT_OPS, type ImageEdit } from './edits.js';
 export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFlavor } from './payload.js';
@@ -48,8 +50,8 @@ export interface PackOptions {
   clusterBytes?: number;
   /** A second manifest packed as an uncompressed cpio segment BEFORE the main one (like early microcode); before an EROFS image, zero-padded to 4096 bytes (a layered initrd). */
   earlyManifestPath?: string;
-  /** erofs only: a second manifest appended as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
-  appendManifestPath?: string;
+  /** erofs only: manifests appended, in order, each as an uncompressed cpio segment AFTER the image (as sd-stub appends). */
+  appendManifestPaths?: string[];
   /** Abort packing (e.g. on SIGINT): subprocesses are killed and nothing is left at `output`. */
   signal?: AbortSignal;
   /** Another architecture's userland (archSysroot()): the manifests' binaries and their libraries are read there. */
@@ -63,6 +65,15 @@ export interface PackResult {
   compress: string;
   bytes: number;
   sha256: string;
+  /** EROFS: the image's digest and the initrd_erofs_sha256= fragment that binds the kernel to it. */
+  digest?: ErofsDigest;
+}
+
+/** The result with the EROFS image's digest, when there is an EROFS image. */
+async function withDigest<R extends PackResult>(r: R): Promise<R> {
+  if (r.format !== 'erofs') return r;
+  const digest = await erofsImageDigest(r.output);
+  return digest ? { ...r, digest } : r;
 }
 
 /** Pack a guest manifest into an initrd. Validates everything before writing; output is atomic. */
@@ -75,8 +86,9 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   if (opts.overManifestPath) overlayTree(tree, await buildTree(await loadManifest(opts.overManifestPath), { sysroot }), opts.overManifestPath);
   for (const [guest, host] of Object.entries(opts.replaceFiles ?? {})) await replaceWithHostFile(tree, guest, host);
   const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath), { sysroot }) : undefined;
-  const append = opts.appendManifestPath ? await buildTree(await loadManifest(opts.appendManifestPath), { sysroot }) : undefined;
-  return writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal });
+  const append: Tree[] = [];
+  for (const p of opts.appendManifestPaths ?? []) append.push(await buildTree(await loadManifest(p), { sysroot }));
+  return withDigest(await writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal }));
 }
 
 /** Put every entry of `over` into `tree`, replacing entries at the same paths. */
@@ -129,17 +141,31 @@ export interface ImportOptions {
   compress?: string;
   output: string;
   clusterBytes?: number;
+  /**
+   * Keep a leading early cpio (microcode, ACPI tables) in front, byte for
+   * byte, instead of folding it into the converted tree, where the early
+   * loaders could not find it (default true).
+   */
+  keepEarly?: boolean;
   signal?: AbortSignal;
 }
 
+export interface ImportResult extends PackResult {
+  entries: number;
+  skipped: string[];
+  /** The early cpio kept in front: its size in the input, and its entries. */
+  early?: { bytes: number; files: string[] };
+}
+
 /** Convert an existing initramfs (cpio segments) or rootfs tarball to cpio or EROFS. */
-export async function importImage(opts: ImportOptions): Promise<PackResult & { entries: number; skipped: string[] }> {
+export async function importImage(opts: ImportOptions): Promise<ImportResult> {
   const format = parseFormat(opts.format);
   checkCompression(format, opts.compress);
-  const imported = await importTree(opts.input);
+  const imported = await importTree(opts.input, { keepEarly: opts.keepEarly ?? true });
   try {
-    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, signal: opts.signal });
-    return { ...r, entries: imported.tree.size, skipped: imported.skipped };
+    const early = imported.early;
+    const r: WriteResult = await writeImage(imported.tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, earlyBytes: early?.bytes, signal: opts.signal });
+    return withDigest({ ...r, entries: imported.tree.size, skipped: imported.skipped, ...(early ? { early: { bytes: early.bytes.length, files: early.files } } : {}) });
   } finally {
     await imported.dispose();
   }

@@ -6,10 +6,11 @@ import { promises as fs } from 'node:fs';
 import { InputError } from '../common/errors.js';
 import { detectFormat } from './compress.js';
 import { parseErofsSuperblock, type ErofsSuperblock } from './erofs.js';
+import { erofsImageDigest, type ErofsDigest } from './digest.js';
 import { scanCpioImage, type SegmentInfo } from './segments.js';
 
 export type ImageReport =
-  | { path: string; kind: 'cpio'; bytes: number; segments: SegmentInfo[] }
+  | { path: string; kind: 'cpio'; bytes: number; segments: SegmentInfo[]; digest?: ErofsDigest }
   | {
       path: string;
       kind: 'erofs';
@@ -17,6 +18,8 @@ export type ImageReport =
       superblock: ErofsSuperblock;
       /** cpio segments appended after the filesystem (blocks * block size), as a bootloader may add. */
       trailingSegments: SegmentInfo[];
+      /** What initrd_erofs_sha256= must say for the kernel to mount the image. */
+      digest?: ErofsDigest;
     };
 
 export async function inspectImage(file: string): Promise<ImageReport> {
@@ -39,7 +42,8 @@ export async function inspectImage(file: string): Promise<ImageReport> {
   if (sb) {
     const fsEnd = sb.blocks * sb.blockSize;
     const trailingSegments = bytes > fsEnd ? await scanCpioImage(file, undefined, fsEnd, { erofsLayers: true }) : [];
-    return { path: file, kind: 'erofs', bytes, superblock: sb, trailingSegments };
+    const digest = fsEnd <= bytes ? await erofsImageDigest(file) : undefined;
+    return { path: file, kind: 'erofs', bytes, superblock: sb, trailingSegments, ...(digest ? { digest } : {}) };
   }
   let firstNonZero = 0;
   while (firstNonZero < head.length && head[firstNonZero] === 0) firstNonZero++;
@@ -48,14 +52,16 @@ export async function inspectImage(file: string): Promise<ImageReport> {
     const what = bytes === 0 ? 'empty' : fmt === 'unknown' ? `first bytes ${head.subarray(0, 8).toString('hex')}` : `starts with ${fmt} data`;
     throw new InputError(`${file}: neither a cpio initramfs nor an EROFS image (${what})`);
   }
-  return { path: file, kind: 'cpio', bytes, segments: await scanCpioImage(file, undefined, 0, { erofsLayers: true }) };
+  const segments = await scanCpioImage(file, undefined, 0, { erofsLayers: true });
+  const digest = segments.some((s) => s.compression === 'erofs') ? await erofsImageDigest(file) : undefined;
+  return { path: file, kind: 'cpio', bytes, segments, ...(digest ? { digest } : {}) };
 }
 
 /** Human-readable report (the CLI's default output). */
 export function formatReport(r: ImageReport): string {
   if (r.kind === 'cpio') {
     const layered = r.segments.some((s) => s.compression === 'erofs');
-    return `${r.path}: ${layered ? 'layered initrd (cpio archives and an EROFS image)' : 'cpio initramfs'}, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${segmentTable(r.segments)}`;
+    return `${r.path}: ${layered ? 'layered initrd (cpio archives and an EROFS image)' : 'cpio initramfs'}, ${r.bytes} bytes, ${r.segments.length} segment(s)\n${segmentTable(r.segments)}${digestLines(r.digest)}`;
   }
   const s = r.superblock;
   const rows: Array<[string, string]> = [
@@ -76,7 +82,13 @@ export function formatReport(r: ImageReport): string {
   if (r.trailingSegments.length > 0) {
     out += `followed by ${r.trailingSegments.length} cpio segment(s)\n` + segmentTable(r.trailingSegments);
   }
-  return out;
+  return out + digestLines(r.digest);
+}
+
+/** The image's digest and the command-line fragment that binds the kernel to it. */
+function digestLines(d: ErofsDigest | undefined): string {
+  if (!d) return '';
+  return `EROFS image: ${d.bytes} bytes at offset ${d.offset}, sha256 ${d.sha256}\nkernel command line to verify it: ${d.cmdline}\n`;
 }
 
 function segmentTable(segments: SegmentInfo[]): string {

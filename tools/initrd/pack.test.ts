@@ -14,7 +14,7 @@ describe('layered initrds (early cpio + EROFS + appended cpio)', () => {
       await write('early.json', { inline: [{ dst: '/kernel/x86/microcode/GenuineIntel.bin', content: 'x'.repeat(5000) }] });
       await write('after.json', { inline: [{ dst: '/etc/hostname', content: ['appended'] }] });
       const output = path.join(dir, 'layered.img');
-      await packInitrd({ manifestPath: path.join(dir, 'main.json'), format: 'erofs', compress: 'lz4hc', output, earlyManifestPath: path.join(dir, 'early.json'), appendManifestPath: path.join(dir, 'after.json') });
+      await packInitrd({ manifestPath: path.join(dir, 'main.json'), format: 'erofs', compress: 'lz4hc', output, earlyManifestPath: path.join(dir, 'early.json'), appendManifestPaths: [path.join(dir, 'after.json')] });
       const report = await inspectImage(output);
       expect(report.kind).toBe('cpio');
       if (report.kind !== 'cpio') return;

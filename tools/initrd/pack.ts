@@ -54,11 +54,23 @@ async function* withProgress(chunks: AsyncIterable<Buffer>, label: string, total
   p?.done(`${(done / 1048576).toFixed(0)} MiB`);
 }
 
-/** Write segments back to back (each its own archive, each compressed on its own) to `output`, atomically. */
-export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch(), signal?: AbortSignal): Promise<void> {
+/** An uncompressed newc archive of `tree`, in memory (early archives are a few KiB to a few MiB). */
+export async function cpioBytes(tree: Tree, mtime = sourceDateEpoch()): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of cpioChunks(tree, { mtime })) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Write segments back to back (each its own archive, each compressed on its
+ * own) to `output`, atomically; `early`, raw bytes (an early cpio kept as it
+ * was), goes first.
+ */
+export async function writeCpioImage(output: string, segments: CpioSegment[], mtime = sourceDateEpoch(), signal?: AbortSignal, early?: Buffer): Promise<void> {
   await withAtomicOutput(output, async (tmp) => {
     const out = createWriteStream(tmp);
     try {
+      if (early?.length && !out.write(early)) await once(out, 'drain');
       for (const seg of segments) {
         const label = `cpio ${formatCompression(seg.compression)} ${path.basename(output)}`;
         await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), label, seg.tree.contentBytes(), signal), seg.compression, out);
@@ -84,11 +96,11 @@ export interface ErofsWriteOptions {
    */
   append?: CpioSegment[] | undefined;
   /**
-   * cpio segments written BEFORE the filesystem (an early microcode cpio),
+   * Bytes written BEFORE the filesystem (an early microcode cpio),
    * zero-padded so that the image starts on a LAYER_ALIGN boundary, where
    * the kernel looks for it in a layered initrd.
    */
-  early?: CpioSegment[] | undefined;
+  early?: Buffer | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -98,19 +110,6 @@ export const LAYER_ALIGN = 4096;
 /** Write cpio segments to a stream, each compressed on its own. */
 async function writeSegments(out: Writable, segments: CpioSegment[], mtime: number, signal?: AbortSignal): Promise<void> {
   for (const seg of segments) await writeCompressed(withProgress(cpioChunks(seg.tree, { mtime }), 'cpio', 0, signal), seg.compression, out);
-}
-
-/** A pass-through writable that counts the bytes written to `out`. */
-class CountingStream extends Writable {
-  bytes = 0;
-  constructor(private readonly out: Writable) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.bytes += chunk.length;
-    if (this.out.write(chunk)) done();
-    else this.out.once('drain', () => done());
-  }
 }
 
 /**
@@ -130,15 +129,9 @@ export async function writeErofsImage(output: string, tree: Tree, opts: ErofsWri
     await withAtomicOutput(output, async (tmp) => {
       const out = createWriteStream(tmp);
       try {
-        let written: number;
         if (opts.early?.length) {
-          // Counted on their way to the file: every byte has passed once the counter has finished.
-          const counter = new CountingStream(out);
-          await writeSegments(counter, opts.early, mtime, opts.signal);
-          counter.end();
-          await once(counter, 'finish');
-          written = counter.bytes;
-          const pad = (LAYER_ALIGN - (written % LAYER_ALIGN)) % LAYER_ALIGN;
+          const pad = (LAYER_ALIGN - (opts.early.length % LAYER_ALIGN)) % LAYER_ALIGN;
+          out.write(opts.early);
           if (pad) out.write(Buffer.alloc(pad));
         }
         for await (const chunk of createReadStream(fsImage)) if (!out.write(chunk)) await once(out, 'drain');
@@ -188,8 +181,10 @@ export interface WriteExtras {
   clusterBytes?: number | undefined;
   /** An uncompressed cpio segment written before the main one (early microcode style); for EROFS, padded to LAYER_ALIGN. */
   early?: Tree | undefined;
-  /** erofs: an uncompressed cpio segment appended after the filesystem. */
-  append?: Tree | undefined;
+  /** The same, as raw bytes kept from an imported image (an early cpio as the distribution made it); wins over `early`. */
+  earlyBytes?: Buffer | undefined;
+  /** erofs: uncompressed cpio segments appended after the filesystem, in order. */
+  append?: Tree[] | undefined;
   /** Abort writing: nothing is left at the output path. */
   signal?: AbortSignal | undefined;
 }
@@ -210,28 +205,30 @@ export async function writeImage(tree: Tree, format: ImageFormat, compress: stri
   }
 }
 
+function earlyOf(extra: WriteExtras): Promise<Buffer | undefined> {
+  return extra.earlyBytes ? Promise.resolve(extra.earlyBytes) : extra.early ? cpioBytes(extra.early) : Promise.resolve(undefined);
+}
+
 async function writeImageUnchecked(tree: Tree, format: ImageFormat, compress: string | undefined, output: string, extra: WriteExtras): Promise<WriteResult> {
   let compressName: string;
   if (format === 'ext4') {
     if (compress !== undefined && compress !== 'none') throw new InputError('ext4 images are not compressed: leave out the compression or say "none"');
-    if (extra.early || extra.append || extra.clusterBytes !== undefined) throw new InputError('early and appended segments and cluster sizes apply to initrds, not to an ext4 disk');
+    if (extra.early || extra.earlyBytes || extra.append?.length || extra.clusterBytes !== undefined) throw new InputError('early and appended segments and cluster sizes apply to initrds, not to an ext4 disk');
     await writeExt4Image(output, tree, extra.signal);
     compressName = 'none';
   } else if (format === 'cpio') {
     if (extra.clusterBytes !== undefined) throw new InputError('--cluster-size applies to EROFS images only');
-    if (extra.append) throw new InputError('an appended cpio segment applies to EROFS images only (for cpio, use an early segment or pack one tree)');
+    if (extra.append?.length) throw new InputError('an appended cpio segment applies to EROFS images only (for cpio, use an early segment or pack one tree)');
     const c = parseCpioCompression(compress ?? 'gzip');
     compressName = formatCompression(c);
-    const segments: CpioSegment[] = extra.early ? [{ tree: extra.early, compression: { algo: 'none', level: undefined } }] : [];
-    segments.push({ tree, compression: c });
-    await writeCpioImage(output, segments, sourceDateEpoch(), extra.signal);
+    await writeCpioImage(output, [{ tree, compression: c }], sourceDateEpoch(), extra.signal, await earlyOf(extra));
   } else {
     const c = parseErofsCompression(compress ?? 'lz4hc');
     compressName = formatErofsCompression(c);
     const plain = (t: Tree): CpioSegment[] => [{ tree: t, compression: { algo: 'none' as const, level: undefined } }];
     await writeErofsImage(output, tree, {
       compression: c, clusterBytes: extra.clusterBytes, signal: extra.signal,
-      append: extra.append ? plain(extra.append) : undefined, early: extra.early ? plain(extra.early) : undefined,
+      append: (extra.append ?? []).flatMap(plain), early: await earlyOf(extra),
     });
   }
   const { bytes, sha256 } = await hashFile(output);

@@ -75,8 +75,8 @@ export interface BuildResult {
 
 export interface BuildMetadata {
   base: string;
-  /** Architecture name from kernel-patches/arches.json. */
-  arch: string;
+  /** Architecture name from kernel-patches/arches.json (absent in metadata written before the arch axis: x86_64). */
+  arch?: string;
   baseVersion: string;
   variant: SourceVariant;
   tree: { path: string; head: string; baseRef: string; baseCommit: string; commitsOnBase: number; dirty: boolean };
@@ -191,6 +191,9 @@ async function runMake(m: MakeEnv, args: string[], logFile: string, label: strin
   const proc = execa('nice', ['-n', '10', 'make', '-C', m.tree, `O=${m.buildDir}`, `-j${m.jobs}`, ...m.cc, ...args], {
     env: m.env,
     extendEnv: false,
+    // A patch that adds a Kconfig symbol makes make's syncconfig ask for it; with no
+    // stdin it takes the default, as olddefconfig would, instead of waiting forever.
+    stdin: 'ignore',
     reject: false,
     all: true,
     buffer: false,

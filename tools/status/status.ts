@@ -99,6 +99,10 @@ export interface CellResult {
   /** Nothing was redone: an earlier result for identical inputs stands. */
   reused?: boolean;
   seconds: number;
+  /** build and scenario cells: the fragments of the kernel (which build a scenario booted). */
+  fragments?: string[];
+  /** build cells: the iofs-build.json of the build (KCIDB output reads it). */
+  metadataPath?: string;
 }
 
 export interface BaseSeries {
@@ -184,7 +188,7 @@ export async function runCells(
           if (failedDep && cell.notApplicable === undefined) {
             waiting.delete(id);
             changed = true;
-            results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, seconds: 0 });
+            results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, ...fragmentsOf(cell), seconds: 0 });
           }
         }
       }
@@ -192,7 +196,7 @@ export async function runCells(
         const cell = byId.get(id) as CellPlan;
         if (cell.notApplicable !== undefined) {
           waiting.delete(id);
-          results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, seconds: 0 });
+          results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, ...fragmentsOf(cell), seconds: 0 });
           continue;
         }
         if (running >= jobs || ![...cell.deps, ...(cell.after ?? [])].every((d) => results.has(d))) continue;
@@ -206,7 +210,7 @@ export async function runCells(
             summary: `${err instanceof Error ? err.message : String(err)}`.split('\n')[0] ?? 'error',
           }))
           .then((r) => {
-            results.set(id, { id, base: cell.base, kind: cell.kind, ...r, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+            results.set(id, { id, base: cell.base, kind: cell.kind, ...r, ...fragmentsOf(cell), seconds: Math.round((Date.now() - t0) / 100) / 10 });
             running--;
             if (waiting.size === 0 && running === 0) resolve(plan.map((c) => results.get(c.id) as CellResult));
             else pump();
@@ -217,6 +221,11 @@ export async function runCells(
     };
     pump();
   });
+}
+
+/** The fragments a build or scenario cell's result carries (prefixes builds are not a KCIDB build). */
+function fragmentsOf(cell: CellPlan): { fragments?: string[] } {
+  return cell.fragments && (cell.kind === 'build' || cell.kind === 'scenario') ? { fragments: cell.fragments } : {};
 }
 
 export function cellName(cell: Pick<CellPlan, 'kind' | 'fragments' | 'scenario'>): string {
@@ -406,6 +415,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
             state: 'ok',
             summary: `${built.kernelRelease}, make ${meta.durations?.buildSeconds ?? '?'} s${before ? ' (incremental)' : ''}`,
             log: logFile,
+            metadataPath: built.metadataPath,
           };
         } catch (err) {
           // Ctrl-C stopped make (its lock released): not the series' failure.

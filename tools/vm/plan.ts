@@ -39,10 +39,18 @@ export type ImagePlan =
    * A distribution's generator makes `cpio` (in `workDir`, with its log) for
    * the scenario's kernel; with `erofs` set, that cpio is converted to it.
    */
-  | { kind: 'generate'; generator: Generator; companions: boolean; cpio: string; workDir: string; erofs?: { output: string; compress: string } };
+  | {
+      kind: 'generate'; generator: Generator; companions: boolean; cpio: string; workDir: string; erofs?: { output: string; compress: string };
+      /** An early cpio packed from this manifest into `cpio`, for the generator's hook to put in front. */
+      early?: { manifest: string; cpio: string };
+    };
 
 /** The initrd; with edits, the pristine image is kept and an edited copy (`editedOutput`) is booted. */
-export type InitrdPlan = ImagePlan & { edits?: { edits: ImageEdit[]; editedOutput: string } };
+export type InitrdPlan = ImagePlan & {
+  edits?: { edits: ImageEdit[]; editedOutput: string };
+  /** initrd_erofs_sha256=: "auto" (the pristine image's) or a given digest. */
+  digest?: string;
+};
 
 /** The extra read-only virtio disk. */
 export type DiskPlan = ImagePlan;
@@ -104,6 +112,7 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       workDir: path.join(runDir, spec.generator),
     };
     if (spec.format === 'erofs') plan.erofs = { output: path.join(runDir, imageFileName(named, 'erofs', spec.compress)), compress: spec.compress };
+    if (spec.early) plan.early = { manifest: spec.early, cpio: path.join(runDir, imageFileName(`${named}-early`, 'cpio', 'none')) };
     return plan;
   }
   const plan: ImagePlan = {
@@ -116,7 +125,7 @@ function planImage(spec: ImageSpec, stem: 'initrd' | 'disk', runDir: string): Im
       output: path.join(runDir, imageFileName(stem, spec.format, spec.compress)),
       ...(spec.over ? { overManifestPath: spec.over } : {}),
       ...(spec.early ? { earlyManifestPath: spec.early } : {}),
-      ...(spec.append ? { appendManifestPath: spec.append } : {}),
+      ...(spec.append?.length ? { appendManifestPaths: spec.append } : {}),
     },
   };
   if (spec.companions) plan.companions = spec.companions;
@@ -166,6 +175,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     boot.bootTimeoutS = Math.min(boot.bootTimeoutS, s.expectBoot.withinS);
   }
   const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
+  if (s.initrd.digest) initrd.digest = s.initrd.digest;
   if (s.initrd.edits?.length) {
     const pristine = imagePath(initrd);
     initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };

@@ -14,7 +14,7 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
 import { buildCompanion, generateInitrd } from '../distro/index.js';
-import { applyImageEdits, archSysroot, describeImageEdit, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
+import { applyImageEdits, archSysroot, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
 import { hostArchName, isForeign } from '../common/arch.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
@@ -25,6 +25,7 @@ import { Guest } from './guest.js';
 import type { Outcome } from './outcome.js';
 import { runDirName, type ImagePlan, type ScenarioPlan } from './plan.js';
 import { qemuVersion, type QemuExit } from './qemu.js';
+import { kernelCommandLine } from './qemu-args.js';
 import type { BootExpectation } from './scenario.js';
 import { ensureSshKey, type SshSession } from './ssh.js';
 import { sha256File } from '../common/hash.js';
@@ -229,7 +230,10 @@ async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, k
   }
   // initramfs-tools hands over with busybox's run-init applet, or klibc's without busybox: both get the fix. dracut's systemd needs none.
   const fixed = image.companions && image.generator === 'initramfs-tools' ? { runInit: (await buildCompanion('klibc')).tool, busybox: (await buildCompanion('busybox')).tool } : undefined;
-  await generateInitrd({ generator: image.generator, kernel: { release: kernel.release, buildDir: kernel.buildDir }, output: image.cpio, workDir: image.workDir, ...(fixed ? { fixed } : {}) });
+  // A microcode-style early cpio, for the generator's own hook to put in front.
+  if (image.early) await packInitrd({ manifestPath: image.early.manifest, format: 'cpio', compress: 'none', output: image.early.cpio, ...(signal ? { signal } : {}) });
+  const early = image.early ? { earlyCpio: image.early.cpio } : {};
+  await generateInitrd({ generator: image.generator, kernel: { release: kernel.release, buildDir: kernel.buildDir }, output: image.cpio, workDir: image.workDir, ...(fixed ? { fixed } : {}), ...early });
   if (!image.erofs) {
     const { bytes, sha256 } = await hashFile(image.cpio);
     return { path: image.cpio, output: image.cpio, format: 'cpio', compress: `as ${image.generator} made it`, bytes, sha256 };
@@ -237,6 +241,15 @@ async function generatedImage(image: Extract<ImagePlan, { kind: 'generate' }>, k
   log.step(`${s.name}: converting the ${image.generator} initrd to EROFS (${image.erofs.compress})`);
   const converted = await importImage({ input: image.cpio, format: 'erofs', compress: image.erofs.compress, output: image.erofs.output, ...(signal ? { signal } : {}) });
   return { path: converted.output, output: converted.output, format: converted.format, compress: converted.compress, bytes: converted.bytes, sha256: converted.sha256 };
+}
+
+/** initrd_erofs_sha256=… for the scenario's `initrd.digest`: the image's own ("auto") or the one given. */
+async function digestParameter(digest: string | undefined, image: string, name: string): Promise<string | undefined> {
+  if (!digest) return undefined;
+  if (digest !== 'auto') return `${DIGEST_PARAMETER}=${digest}`;
+  const d = await erofsImageDigest(image);
+  if (!d) throw new InputError(`${name}: initrd.digest is "auto" but the initrd has no EROFS image to take a digest of`);
+  return d.cmdline;
 }
 
 /** Packs (with the workspace key), generates, or stats a given image; `what` names it in messages. */
@@ -381,6 +394,9 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     const tPack = Date.now();
     const imageKernel: ImageKernel = { ...(result.kernelRelease ? { release: result.kernelRelease } : {}), ...(result.kernel?.buildDir ? { buildDir: result.kernel.buildDir } : {}) };
     let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal, sysroot);
+    // Taken from the pristine image: edits after it are what the kernel must refuse.
+    const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name)].filter(Boolean).join(' ');
+    result.commandLine = kernelCommandLine(append, plan.boot.machine?.append);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
       const { edits, editedOutput } = plan.initrd.edits;
@@ -426,7 +442,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       kernel: bzImage,
       ...(plan.boot.machine ? { machine: plan.boot.machine } : {}),
       initrd: initrd.path,
-      append: plan.boot.append,
+      append,
       memoryMiB: plan.boot.memoryMiB,
       accel: result.accel.accel,
       icountShift: plan.boot.icountShift,

@@ -60,7 +60,7 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/cpio-gzip\.json: initrd\.payload: expected a size \(bytes, or with a binary unit/);
     expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/cpio-gzip\.json: checks: expected a list of checks \(may be empty\), got "uname"/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give one of "manifest" .* not "image" and "manifest"/);
-    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits;/);
+    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits, digest;/);
   });
 
   it('names the check by index and name', () => {
@@ -271,5 +271,16 @@ describe('scenario files', () => {
       message: 'test-vms/scenarios/no-such-scenario.json: cannot read: ENOENT',
       hint: expect.stringContaining('cpio-gzip'),
     });
+  });
+});
+
+describe('initrd.digest', () => {
+  it('takes "auto" or a SHA-256, and names the key otherwise', () => {
+    const file = '/repo/test-vms/scenarios/x.json';
+    const s = (digest: unknown): unknown => ({ kernel: { base: '7.3' }, initrd: { manifest: 'm.json', format: 'erofs', digest }, checks: [] });
+    expect(parseScenario(s('auto'), file).initrd.digest).toBe('auto');
+    expect(parseScenario(s('ab'.repeat(32)), file).initrd.digest).toBe('ab'.repeat(32));
+    expect(() => parseScenario(s('AB'.repeat(32)), file)).toThrow(/x\.json: initrd\.digest: expected "auto" or 64 lowercase hex digits/);
+    expect(() => parseScenario(s(true), file)).toThrow(/initrd\.digest/);
   });
 });

@@ -53,9 +53,9 @@ export type ImageSpec =
       manifest: string;
       /** A second manifest packed over the first (absolute). */
       over?: string;
-      /** Layered initrd: a manifest packed as an uncompressed cpio in front (early microcode style), and one appended after (absolute). */
+      /** Layered initrd: a manifest packed as an uncompressed cpio in front (early microcode style), and manifests appended after, in order (absolute). */
       early?: string;
-      append?: string;
+      append?: string[];
       /** Guest files replaced by companion builds (kernel-patches/companions/): guest path -> companion name. */
       companions?: Record<string, string>;
       format: ImageFormat;
@@ -77,6 +77,8 @@ export type ImageSpec =
       compress: string;
       /** Put the fixed handover tool (its companion) in, as an updated package would (default true). */
       companions: boolean;
+      /** A manifest packed as an uncompressed cpio that the generator puts in front, as a microcode package's hook does (absolute). */
+      early?: string;
     };
 
 /**
@@ -84,7 +86,15 @@ export type ImageSpec =
  * corrupted superblock, a truncation), in the vocabulary of
  * tools/initrd/edits.ts.
  */
-export type InitrdSpec = ImageSpec & { edits?: ImageEdit[] };
+export type InitrdSpec = ImageSpec & {
+  edits?: ImageEdit[];
+  /**
+   * initrd_erofs_sha256= on the command line: "auto", the EROFS image's own
+   * digest, taken before any edits (so an edited image no longer matches);
+   * or 64 hex digits, given as they are (a digest of another image).
+   */
+  digest?: string;
+};
 
 /** The extra read-only virtio disk (/dev/vda): packed with the workspace key like the initrd, or given. */
 export type DiskSpec = ImageSpec;
@@ -286,7 +296,12 @@ const packSpec = {
   manifest: nonEmptyString(),
   over: v.optional(nonEmptyString()),
   early: v.optional(nonEmptyString('a manifest packed as an uncompressed cpio in front of the image')),
-  append: v.optional(nonEmptyString('a manifest packed as an uncompressed cpio after an EROFS image')),
+  append: v.optional(
+    v.pipe(
+      v.union([nonEmptyString(), list(nonEmptyString(), 'a list of manifests')], expected('a manifest, or a list of manifests, packed as uncompressed cpio archives after an EROFS image, in order')),
+      v.transform((x) => (typeof x === 'string' ? [x] : x)),
+    ),
+  ),
   companions: v.optional(dataRecord(guestFile(), nonEmptyString('a companion name (kernel-patches/companions/companions.json)'))),
   format: oneOf(DISK_FORMATS),
   compress: v.optional(str(), 'none'),
@@ -297,6 +312,7 @@ const generateSpec = {
   format: oneOf(['cpio', 'erofs']),
   compress: v.optional(str(), 'lz4hc'),
   companions: v.optional(bool(), true),
+  early: v.optional(nonEmptyString('a manifest packed as an uncompressed cpio the generator puts in front (initramfs-tools\' prepend_earlyinitramfs)')),
 };
 const edits = v.pipe(imageEditsSchema, must((l: ImageEdit[]) => l.length > 0, () => 'an empty list edits nothing; remove it'));
 
@@ -331,12 +347,14 @@ function scenarioProblems(s: { bootTimeoutS: number; expectBoot?: { outcome: str
   return out;
 }
 
+const digestSchema = v.custom<string>((x) => typeof x === 'string' && (x === 'auto' || /^[0-9a-f]{64}$/.test(x)), expected('"auto" or 64 lowercase hex digits'));
+
 /** The schema of a scenario file (test-vms/scenarios/*.json). */
 export const scenarioSchema = v.pipe(
   dataObject({
     description: v.optional(str(), ''),
     kernel: kernelSpecSchema,
-    initrd: imageSchema({ edits: v.optional(edits) }, 'initrd'),
+    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema) }, 'initrd'),
     disk: v.optional(imageSchema({}, 'disk')),
     append: v.optional(str(), ''),
     memoryMiB: v.optional(int(64, 65536), 512),
@@ -356,11 +374,13 @@ type ImageData = ScenarioData['initrd'] | NonNullable<ScenarioData['disk']>;
 /** An image as the runner wants it: kind, and paths absolute (the file gives them relative to itself). */
 function imageSpec(d: ImageData, relative: (p: string) => string): ImageSpec {
   if ('image' in d) return { kind: 'image', image: relative(d.image) };
-  if ('generator' in d) return { kind: 'generate', generator: d.generator, format: d.format, compress: d.compress, companions: d.companions };
+  if ('generator' in d) {
+    return { kind: 'generate', generator: d.generator, format: d.format, compress: d.compress, companions: d.companions, ...(d.early ? { early: relative(d.early) } : {}) };
+  }
   const spec: ImageSpec = { kind: 'pack', manifest: relative(d.manifest), format: d.format, compress: d.compress, payloadBytes: d.payload };
   if (d.over) spec.over = relative(d.over);
   if (d.early) spec.early = relative(d.early);
-  if (d.append) spec.append = relative(d.append);
+  if (d.append?.length) spec.append = d.append.map(relative);
   if (d.companions) spec.companions = d.companions;
   return spec;
 }
@@ -370,6 +390,7 @@ function scenarioFrom(d: ScenarioData, file: string, base: string): Scenario {
   const relative = (p: string): string => path.resolve(path.dirname(path.resolve(file)), p);
   const initrd: InitrdSpec = imageSpec(d.initrd, relative);
   if (d.initrd.edits) initrd.edits = d.initrd.edits;
+  if (d.initrd.digest) initrd.digest = d.initrd.digest;
   const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),

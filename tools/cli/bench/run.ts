@@ -7,9 +7,9 @@ import { log } from '../../common/log.js';
 import type { BenchMatrix, BenchMeta, BenchPlan, BootRecord, IcountShift, RawRun, Selection } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
 import { action, type ActionContext } from '../action.js';
-import { accelOption, archOption, jobsOption, parsePositiveInt } from '../options.js';
+import { KCIDB_HELP, accelOption, archOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, parsePositiveInt, type KcidbCliOptions } from '../options.js';
 
-interface BenchCliOptions {
+interface BenchCliOptions extends KcidbCliOptions {
   handover?: boolean;
   matrix?: string;
   modes?: string[];
@@ -60,6 +60,9 @@ export function registerBenchRun(program: Command): Command {
     .option('--from <dir,…>', 'do not boot: re-render table, plot and summary from <dir>/raw.json; several runs (same kernel and clock, e.g. side by side) are merged into --out')
     .addOption(jobsOption('boots at once (default: one per CPU that has the guest\'s memory free when the guest clock is deterministic, else 1)'))
     .option('--dry-run', 'print the plan (cells, images, boots) and exit')
+    .addOption(kcidbOption())
+    .addOption(kcidbOriginOption())
+    .addOption(kcidbCacheUrlOption())
     .addHelpText(
       'after',
       `
@@ -104,11 +107,17 @@ Examples:
   iofs bench --modes cpio-gzip,kernel-bdev --sizes 0,64M --boots 1
   iofs bench --icount auto --publish
   iofs bench --dry-run
-  iofs bench --from .cache/bench/20261126T021500Z --publish`,
+  iofs bench --from .cache/bench/20261126T021500Z --publish
+${KCIDB_HELP}
+In the bench KCIDB: a DONE test iofs.bench.<mode>.<size> per cell and one per
+metric (its median as the test's number).`,
     )
     .action(
       action(
         async (ctx, opts: BenchCliOptions) => {
+          if (opts.kcidb && (opts.handover || opts.from || opts.dryRun)) {
+            throw new InputError('--kcidb writes the results of a benchmark run: not with --handover, --from or --dry-run', { hint: 'run `iofs bench … --kcidb FILE`' });
+          }
           if (opts.handover) return runHandover(ctx, opts);
           const { loadMatrix, defaultMatrixPath } = await import('../../bench/index.js');
           const loaded = await loadMatrix(path.resolve(opts.matrix ?? defaultMatrixPath));
@@ -192,6 +201,7 @@ async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: B
   const { markdown } = await writeResults(matrix, result, outDir);
   process.stdout.write(markdown);
   log.info(`results: ${outDir}`);
+  if (opts.kcidb) await (await import('../kcidb.js')).writeBenchKcidb(opts.kcidb, plan, result, outDir, opts);
   if (opts.publish && !signal.aborted) {
     const { publishedDirFor } = await import('../../bench/index.js');
     for (const f of await publishResults(outDir, publishedDirFor(result.meta))) log.info(`published ${f}`);

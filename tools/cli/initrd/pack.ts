@@ -5,6 +5,7 @@ import { log } from '../../common/log.js';
 import type { PackOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
 import { archOption } from '../options.js';
+import { CMDLINE_OPTION, reportDigest } from './digest.js';
 
 interface PackCliOptions {
   manifest: string;
@@ -14,8 +15,9 @@ interface PackCliOptions {
   authorizedKey: string[];
   clusterSize?: string;
   earlyManifest?: string;
-  appendManifest?: string;
+  appendManifest: string[];
   output: string;
+  cmdline?: string;
   arch?: string;
 }
 
@@ -30,7 +32,8 @@ export function registerPack(group: Command): void {
     .option('--authorized-key <pubfile>', "install this OpenSSH public key as root's authorized_keys (repeatable)", collect, [])
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C), multiple of 4096')
     .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
-    .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends)')
+    .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends); repeatable, in order', collect, [])
+    .option(...CMDLINE_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addOption(archOption("the guest's architecture: another one than the host's takes the manifest's binaries from Debian's packages for it (kernel-patches/arches.json), fetched into <cache>/sysroots/"))
     .addHelpText(
@@ -40,6 +43,9 @@ Examples:
   iofs initrd pack -m test-vms/guest/manifest.json -f cpio -c zstd,19 -o guest.cpio.zst
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs -c lz4hc,12 --cluster-size 65536 \\
       --payload 256M --authorized-key ~/.ssh/id_ed25519.pub -o guest.erofs
+  a layered initrd: an early cpio, the EROFS image, two archives after it (later files win):
+  iofs initrd pack -m test-vms/guest/manifest.json -f erofs --early-manifest test-vms/layered/early/manifest.json \\
+      --append-manifest test-vms/layered/after/manifest.json --append-manifest test-vms/layered/after2/manifest.json -o layered.img
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs --arch arm64 -o guest-arm64.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
@@ -52,7 +58,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
           if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
           if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
-          if (o.appendManifest !== undefined) opts.appendManifestPath = o.appendManifest;
+          if (o.appendManifest.length > 0) opts.appendManifestPaths = o.appendManifest;
           if (o.authorizedKey.length > 0) opts.authorizedKeys = await readKeys(o.authorizedKey);
           if (o.arch !== undefined) {
             const { getArch } = await import('../../common/arch.js');
@@ -62,6 +68,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
+          await reportDigest(r.digest, o.cmdline);
           process.stdout.write(`${r.output} ${r.bytes}\n`);
         },
         { interrupted: 'interrupted; temporary output removed' },

@@ -4,9 +4,9 @@ import { log } from '../../common/log.js';
 import type { AccelMode, Scenario } from '../../vm/index.js';
 import { action } from '../action.js';
 import { STATUS_FRAGMENTS } from '../facts.js';
-import { accelOption, baseRefOption, basesOption, cacheOption, collectList, jobsOption, treeOption } from '../options.js';
+import { KCIDB_HELP, accelOption, baseRefOption, basesOption, cacheOption, collectList, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, treeOption, type KcidbCliOptions } from '../options.js';
 
-interface StatusOpts {
+interface StatusOpts extends KcidbCliOptions {
   base?: string[];
   tree?: string;
   baseRef?: string;
@@ -31,6 +31,9 @@ export function registerPatchesStatus(group: Command): void {
     .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already passed')
     .option('--json', 'print the report as JSON instead of the table')
     .addOption(cacheOption())
+    .addOption(kcidbOption())
+    .addOption(kcidbOriginOption())
+    .addOption(kcidbCacheUrlOption())
     .addHelpText(
       'after',
       `
@@ -58,7 +61,11 @@ Exit: 0 every cell green; 1 a cell failed or was skipped; 5 only infrastructure 
 Examples:
   iofs patches status
   iofs patches status --base 6.12 --jobs 2
-  iofs patches status --base 6.12 --tree ~/src/linux --base-ref v6.12 --scenario erofs-lz4`,
+  iofs patches status --base 6.12 --tree ~/src/linux --base-ref v6.12 --scenario erofs-lz4
+  iofs patches status --kcidb status-kcidb.json
+${KCIDB_HELP}
+In the status KCIDB: a checkout per base (valid: the series applied), a build per
+build cell, tests iofs.<scenario>, iofs.checkpatch and iofs.bisectable.`,
     )
     .action(
       action(
@@ -79,6 +86,7 @@ Examples:
             ...(opts.fresh ? { fresh: true } : {}),
           });
           process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+          if (opts.kcidb) await (await import('../kcidb.js')).writeStatusKcidb(opts.kcidb, report, opts, opts.cache);
           return report.exitCode;
         },
         { stopping: 'stopping the builds and boots; the matrix so far follows' },

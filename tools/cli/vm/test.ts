@@ -3,9 +3,9 @@ import { writeFileAtomic } from '../../common/atomic.js';
 import { log } from '../../common/log.js';
 import type { AccelMode, RunResult } from '../../vm/index.js';
 import { action } from '../action.js';
-import { accelOption, archOption, baseRefOption, icountOption, jobsOption, treeOption } from '../options.js';
+import { KCIDB_HELP, accelOption, archOption, baseRefOption, icountOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, treeOption, type KcidbCliOptions } from '../options.js';
 
-interface TestOptions {
+interface TestOptions extends KcidbCliOptions {
   jobs: number;
   junit?: string;
   accel: AccelMode;
@@ -30,6 +30,9 @@ export function registerVmTest(group: Command): void {
     .addOption(baseRefOption())
     .option('--keep-going', 'run every scenario even after one fails')
     .addOption(icountOption())
+    .addOption(kcidbOption())
+    .addOption(kcidbOriginOption())
+    .addOption(kcidbCacheUrlOption())
     .addOption(archOption())
     .addHelpText(
       'after',
@@ -64,7 +67,9 @@ Examples:
   iofs vm test 'kmode-*' --keep-going          # every kernel-mode scenario
   iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg
   iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you
-  iofs vm test kmode-erofs-inplace kmode-cpio-gzip --arch arm64`,
+  iofs vm test 'kmode-*' --keep-going --kcidb kcidb.json
+  iofs vm test kmode-erofs-inplace kmode-cpio-gzip --arch arm64
+${KCIDB_HELP}`,
     )
     .action(
       action(
@@ -86,6 +91,7 @@ Examples:
           });
           for (const name of notRun) process.stdout.write(`NOT-RUN ${name} | an earlier scenario failed (use --keep-going)\n`);
           if (opts.junit) await writeJunit(opts.junit, results, notRun);
+          if (opts.kcidb) await (await import('../kcidb.js')).writeRunsKcidb(opts.kcidb, results, opts);
           return worstExitCode(results.map((r) => r.outcome));
         },
         { stopping: 'stopping what runs (make, a packer or QEMU) and writing results' },
