@@ -28,6 +28,7 @@ export const fullGroups: Record<string, string> = {
   'patches/check.int.test.ts': 'checkpatch.pl --strict of the prepared primary tree: a bad patch reported by its error names, a clean one passes',
   'patches/format.int.test.ts': 'patches format: mails that git am onto a fresh base and pass checkpatch',
   'bench/bench.int.test.ts': 'reduced benchmark (cpio-gzip and kernel mode, bare and +64M)',
+  'vm/arm64.int.test.ts': 'arm64: the patched primary kernel cross-built, the guest from Debian arm64 packages, every kmode-* scenario (and uname -m aarch64) in qemu-system-aarch64 -machine virt (TCG)',
   'lava/lava.int.test.ts': 'LAVA: exported jobs run in lava-run (needs scripts/setup --lava) to the same verdicts as iofs vm test (pass, panic on purpose, cpio, a failing check)',
   'vm/digest.int.test.ts': 'a kernel requiring the image digest (own kernel build): no digest refused, its digest boots, cpio unaffected',
   'vm/initcalls.int.test.ts': 'the image during initcalls: a uevent helper in a cpio initrd runs, in an EROFS initrd it is not there yet (own kernel build)',

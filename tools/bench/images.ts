@@ -11,7 +11,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
-import { loadManifest, packInitrd, sourceDateEpoch, type PackResult } from '../initrd/index.js';
+import { hostPathOf, loadManifest, packInitrd, sourceDateEpoch, type PackResult, type Sysroot } from '../initrd/index.js';
 import type { ImageSpec } from './plan.js';
 
 export interface PackedImage extends PackResult {
@@ -53,15 +53,17 @@ async function packerSourceHash(): Promise<string> {
  * Host binaries (busybox, dropbear, their libraries) are identified by path,
  * size and mtime, which a package upgrade changes, without reading them.
  */
-export async function imageKey(spec: ImageSpec, publicKey: string | undefined): Promise<string> {
+export async function imageKey(spec: ImageSpec, publicKey: string | undefined, sysroot?: Sysroot): Promise<string> {
   const manifest = await loadManifest(spec.manifest);
   const h = createHash('sha256');
   const put = (k: string, v: string | number): void => void h.update(`${k}=${v}\n`);
   put('packer', await packerSourceHash());
   put('manifest', await hashOfFile(spec.manifest));
   for (const f of manifest.files) put(`file ${f.dst}`, await hashOfFile(path.resolve(path.dirname(manifest.path), f.src)));
+  // Another architecture's binaries come from its sysroot (x86_64 keys stay as they were).
+  if (sysroot) put('sysroot', `${sysroot.root} ${sysroot.multiarch}`);
   for (const b of manifest.binaries) {
-    const st = await fs.stat(b.path);
+    const st = await fs.stat(hostPathOf(b.path, sysroot));
     put(`binary ${b.path}`, `${st.size}:${st.mtimeMs}`);
   }
   put('format', spec.format);
@@ -73,8 +75,12 @@ export async function imageKey(spec: ImageSpec, publicKey: string | undefined): 
 }
 
 /** The packed image for `spec`: from the cache when its key matches, else packed now (atomically). */
-export async function ensureImage(spec: ImageSpec, publicKey: string | undefined, opts: { cache?: string; signal?: AbortSignal } = {}): Promise<PackedImage> {
-  const key = await imageKey(spec, publicKey);
+export async function ensureImage(
+  spec: ImageSpec,
+  publicKey: string | undefined,
+  opts: { cache?: string; signal?: AbortSignal; sysroot?: Sysroot } = {},
+): Promise<PackedImage> {
+  const key = await imageKey(spec, publicKey, opts.sysroot);
   const dir = path.join(imagesDir(opts.cache), `${spec.id}-${key}`);
   const output = path.join(dir, imageFileName(spec));
   const meta = path.join(dir, 'image.json');
@@ -91,6 +97,7 @@ export async function ensureImage(spec: ImageSpec, publicKey: string | undefined
     authorizedKeys: spec.sshKey && publicKey ? [publicKey] : [],
     output,
     signal: opts.signal,
+    sysroot: opts.sysroot,
   });
   const packS = Math.round((Date.now() - t0) / 100) / 10;
   // image.json last: its presence (with a matching size) is what marks the image complete.

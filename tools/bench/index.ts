@@ -8,6 +8,6 @@ export { planBench, readFileFor, defaultBenchJobs, type BenchPlan, type BenchCel
 export { ensureImage, imageKey, imageFileName, imagesDir, type PackedImage } from './images.js';
 export { extraConsoleMetrics, stripHostTimestamp, summarize, stats, median, METRICS, type BootRecord, type BootMetrics, type CellSummary, type Metric, type Stats } from './aggregate.js';
 export { runBench, scenarioJson, bootRecord, type BenchOptions, type BenchMeta, type BenchResult, type KernelRecord } from './run.js';
-export { writeResults, publishResults, loadRawResults, rawResultsSchema, summarySchema, defaultOutDir, reportInput, reportModes, modeKind, runFacts, publishedResultsDir, RESULT_FILES, NOTES } from './results.js';
+export { writeResults, publishResults, loadRawResults, rawResultsSchema, summarySchema, defaultOutDir, reportInput, reportModes, modeKind, runFacts, publishedResultsDir, publishedDirFor, RESULT_FILES, NOTES } from './results.js';
 export { mergeRuns, type RawRun } from './merge.js';
 export { handoverBenchFile, handoverBenchSchema, handoverRawSchema, handoverBoot, handoverTable, loadHandoverBench, settledMemory, publishedHandoverDir, runHandoverBench, type HandoverBench, type HandoverBoot, type HandoverRow } from './handover.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../common/paths.js';
 import type { BootRecord, CellSummary } from './aggregate.js';
-import { loadMatrix, publishedResultsDir, summarize, writeResults, type BenchMeta } from './index.js';
+import { loadMatrix, loadRawResults, publishedDirFor, publishedResultsDir, summarize, writeResults, type BenchMeta } from './index.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 let raw: { meta: BenchMeta; boots: BootRecord[] };
@@ -97,5 +97,63 @@ describe('published benchmark results', () => {
     expect(/; (\S+) with the series/.exec(intro)?.[1], 'kernel release').toBe(releases.length === 1 ? releases[0] : releases.join(', '));
     expect(/-icount shift=(\d+)/.exec(intro)?.[1], 'guest clock').toBe(/-icount shift=(\d+)/.exec(raw.meta.clock)?.[1]);
     expect(/(\d+) MiB guest/.exec(intro)?.[1], 'guest memory').toBe(String(raw.meta.memoryMiB));
+  });
+});
+
+/**
+ * The arm64 record (test-vms/bench/results-arm64/, `iofs bench --arch arm64
+ * --publish`) re-renders byte for byte too, and the README's arm64-beside-
+ * x86_64 tables state its medians and those of the x86_64 record of the
+ * same modes and sizes (test-vms/bench/results-7.3/).
+ */
+describe('published arm64 benchmark results', () => {
+  const arm64Dir = publishedDirFor({ arch: 'arm64' });
+  const x86Dir = path.join(path.dirname(publishedResultsDir), 'results-7.3');
+  let arm64Table = '';
+  let x86Table = '';
+  let dir = '';
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-arm64-'));
+    // As `iofs bench --from <run> --publish` renders it: raw.json read through its schema.
+    const render = async (from: string, into: string): Promise<string> => {
+      const r = await loadRawResults(from);
+      await fs.mkdir(into, { recursive: true });
+      return (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, into)).markdown;
+    };
+    arm64Table = await render(arm64Dir, path.join(dir, 'arm64'));
+    x86Table = await render(x86Dir, path.join(dir, 'x86'));
+  });
+  afterAll(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('are raw.json rendered by the benchmark code, with the arch recorded', async () => {
+    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
+      expect(await fs.readFile(path.join(dir, 'arm64', f), 'utf8'), f).toBe(await fs.readFile(path.join(arm64Dir, f), 'utf8'));
+    }
+    const meta = (JSON.parse(await fs.readFile(path.join(arm64Dir, 'raw.json'), 'utf8')) as typeof raw).meta;
+    expect(meta.arch).toBe('arm64');
+  });
+
+  it("README.md's arm64 beside x86_64 tables state both records' medians", () => {
+    const medians = (table: string, section: string): Map<string, string[]> => {
+      const t = markdownTable(table.split(section)[1] ?? '', /^mode$/);
+      return new Map((t?.rows ?? []).map((r) => [r[0] ?? '', r.slice(1).map(medianOf)]));
+    };
+    const mismatches: string[] = [];
+    for (const [what, section] of [['time to /init (s)', '### Time to /init'], ['MemAvailable at /init (MiB of 4096)', '### MemAvailable at /init']] as const) {
+      const readmeTable = markdownTable(readme, new RegExp(`^arm64 vs x86_64: ${what.replace(/[()/]/g, '\\$&')}$`));
+      if (!readmeTable || readmeTable.rows.length === 0) {
+        mismatches.push(`README.md: no "arm64 vs x86_64: ${what}" table`);
+        continue;
+      }
+      const arm64 = medians(arm64Table, section);
+      const x86 = medians(x86Table, section);
+      for (const row of readmeTable.rows) {
+        const want = [...(arm64.get(row[0] ?? '') ?? []), ...(x86.get(row[0] ?? '') ?? [])];
+        if (JSON.stringify(row.slice(1)) !== JSON.stringify(want)) mismatches.push(`${what}, ${row[0]}: README ${row.slice(1).join(' ')}, records ${want.join(' ')}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 });

@@ -17,6 +17,11 @@ import type { BenchMatrix, BenchMode } from './matrix.js';
 import type { BenchMeta, BenchResult, KernelRecord } from './run.js';
 
 export const publishedResultsDir = path.join(testVmsDir, 'bench', 'results');
+
+/** Where a run's results are published: another architecture's beside x86_64's (results-arm64/), never over them. Pure. */
+export function publishedDirFor(meta: { arch?: string | undefined }): string {
+  return meta.arch && meta.arch !== 'x86_64' ? `${publishedResultsDir}-${meta.arch}` : publishedResultsDir;
+}
 export const RESULT_FILES = ['table.md', 'plot.svg', 'raw.json', 'summary.json'] as const;
 
 /** `<cache>/bench/20261126T021500Z`. */
@@ -133,6 +138,7 @@ const benchMetaSchema: v.GenericSchema<unknown, BenchMeta> = dataObject({
   packS: optional(num()),
   interrupted: optional(bool()),
   parallelRuns: optional(count()),
+  arch: optional(str()),
   machine: dataObject({
     hostname: str(), cpuModel: str(), cpus: count(), memGiB: num(), os: str(), loadAverageAtStart: list(num()), loadAverageAtEnd: optional(list(num())),
   }),

@@ -14,6 +14,9 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { InfraError, InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { buildKernel, type BuildMetadata } from '../kernel/index.js';
+import type { Arch } from '../common/arch.js';
+import { cacheDir } from '../common/paths.js';
+import { archSysroot } from '../initrd/index.js';
 import {
   createRunDir, ensureSshKey, inspectKernel, parseScenario, planScenario, qemuVersion, runScenario, type AccelMode, type RunResult,
 } from '../vm/index.js';
@@ -37,6 +40,8 @@ export interface BenchOptions {
   jobs?: number;
   /** Called after each boot (progress on stderr). */
   onBoot?: (r: BootRecord, done: number, total: number) => void;
+  /** Build, pack and boot for this architecture (default: x86_64). */
+  arch?: Arch;
 }
 
 export interface KernelRecord {
@@ -66,6 +71,8 @@ export interface BenchMeta {
   /** Several runs side by side, merged (iofs bench --from a,b): how many. */
   parallelRuns?: number;
   machine: { hostname: string; cpuModel: string; cpus: number; memGiB: number; os: string; loadAverageAtStart: number[]; loadAverageAtEnd?: number[] };
+  /** The guest's architecture when not x86_64 (--arch). */
+  arch?: string;
   qemu: string;
   /** The acceleration every boot used ("tcg (why)"), or a list when boots differ. */
   accel: string[];
@@ -197,7 +204,8 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
     description: matrix.description,
     startedAt: new Date(t0).toISOString(),
     machine: machine(),
-    qemu: await qemuVersion(),
+    ...(o.arch && o.arch.name !== 'x86_64' ? { arch: o.arch.name } : {}),
+    qemu: await qemuVersion(o.arch?.qemu.binary, o.arch?.qemu.debianPackage),
     accel: [],
     clock: clockDescription(o.icountShift),
     memoryMiB: matrix.memoryMiB,
@@ -231,7 +239,7 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
       continue;
     }
     log.step(`bench: kernel ${key}`);
-    const built = await buildKernel({ base: cell.kernel.base, fragments: cell.kernel.fragments, withPatches: cell.kernel.patches });
+    const built = await buildKernel({ base: cell.kernel.base, fragments: cell.kernel.fragments, withPatches: cell.kernel.patches, ...(o.arch ? { arch: o.arch.name } : {}) });
     bzImages.set(key, built.bzImage);
     meta.kernels[key] = await kernelRecord(cell.kernel, built.bzImage, built.metadataPath);
   }
@@ -239,10 +247,11 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
   // 2. Images, once each.
   const key = await ensureSshKey();
   const images = new Map<string, PackedImage>();
+  const sysroot = o.arch ? await archSysroot(o.arch, cacheDir()) : undefined;
   const tPack = Date.now();
   for (const spec of plan.images) {
     o.signal?.throwIfAborted();
-    const p = await ensureImage(spec, key.publicKey, { signal: o.signal });
+    const p = await ensureImage(spec, key.publicKey, { signal: o.signal, ...(sysroot ? { sysroot } : {}) });
     images.set(spec.id, p);
     const entry: BenchMeta['images'][number] = { id: spec.id, file: p.output, bytes: p.bytes, sha256: p.sha256, compress: p.compress, cached: p.cached };
     if (p.packS !== undefined) entry.packS = p.packS;
@@ -268,6 +277,7 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
       kernelOverride: bzImages.get(o.kernelOverride !== undefined ? 'given' : kernelKey(cell.kernel)),
       accel: o.accel,
       icountShift: o.icountShift,
+      ...(o.arch ? { arch: o.arch } : {}),
     });
     const r = await runScenario(scenarioPlan, { signal: o.signal });
     if (r.accel) accels.add(`${r.accel.accel} (${r.accel.why})`);

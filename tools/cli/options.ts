@@ -72,6 +72,14 @@ export function baseRefOption(): Option {
   return new Option('--base-ref <ref>', "with --tree: where the series starts (default: tag base-<name>, else HEAD, which gets that tag)");
 }
 
+/**
+ * `--arch NAME`: an architecture from kernel-patches/arches.json (checked
+ * when the verb loads it, naming the valid ones); absent: its default, x86_64.
+ */
+export function archOption(what = 'CPU architecture from kernel-patches/arches.json: x86_64 or arm64 (cross-built with aarch64-linux-gnu-gcc, booted in qemu-system-aarch64 -machine virt)'): Option {
+  return new Option('--arch <name>', `${what} (default: x86_64)`);
+}
+
 export function cacheOption(): Option {
   return new Option('--cache <dir>', `cache root: trees, builds, ccache, runs ${CACHE_DEFAULT}`).argParser(parsePath);
 }

@@ -91,10 +91,17 @@ export async function debianCodename(): Promise<string> {
 
 /**
  * Run apt-get / apt-cache on a private sources list for `suite` (lists and
- * cache under `aptDir`), after one `apt-get update` of that list. Errors say
+ * cache under `aptDir`), after one `apt-get update` of that list.
+ * `extraOptions` are more `-o` settings (another architecture's lists). Errors say
  * which command failed, with apt's last lines, and where the list is.
  */
-export async function privateAptRunner(aptDir: string, suite: string, type: 'deb' | 'deb-src', defaultCwd: string): Promise<{ run(tool: string, args: string[], cwd?: string): Promise<string> }> {
+export async function privateAptRunner(
+  aptDir: string,
+  suite: string,
+  type: 'deb' | 'deb-src',
+  defaultCwd: string,
+  extraOptions: string[] = [],
+): Promise<{ run(tool: string, args: string[], cwd?: string): Promise<string> }> {
   const release = await debianCodename();
   const archive = pickArchive(await machineSources(), release);
   if (!archive) {
@@ -109,6 +116,7 @@ export async function privateAptRunner(aptDir: string, suite: string, type: 'deb
     '-o', `Dir::Etc::sourcelist=${sourcesList}`, '-o', 'Dir::Etc::sourceparts=-',
     '-o', `Dir::State::Lists=${path.join(aptDir, 'lists')}`, '-o', `Dir::Cache=${path.join(aptDir, 'cache')}`,
     '-o', 'APT::Get::List-Cleanup=0', '-o', 'APT::Sandbox::User=root',
+    ...extraOptions,
   ];
   const run = async (tool: string, args: string[], cwd = defaultCwd): Promise<string> => {
     const r = await execa(tool, [...opts, ...args], { cwd, reject: false }).catch((err: unknown) => {

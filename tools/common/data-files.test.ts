@@ -21,6 +21,7 @@ import { configsDir } from '../kernel/config.js';
 import { loadKnownCrashes } from '../fuzz/known-crashes.js';
 import { loadDemoSpec } from '../report/demo.js';
 import { listScenarios, loadScenario, type ImageSpec } from '../vm/scenario.js';
+import { loadArchSet } from './arch.js';
 import { kernelPatchesDir, repoRoot, testVmsDir } from './paths.js';
 import { dataError, loadJsonFile } from './schema.js';
 
@@ -70,6 +71,17 @@ async function checkBases(file: string): Promise<void> {
     mustExist(file, ['bases', base.name, 'patches'], patchesDir(base), 'series directory');
     for (const name of Object.keys(base.notApplicable ?? {})) {
       if (!scenarios.includes(name)) throw dataError(file, ['bases', base.name, 'notApplicable', name], 'no scenario has this name');
+    }
+  }
+}
+
+/** Every replacement fragment an architecture names exists. */
+async function checkArches(file: string): Promise<void> {
+  const { arches } = await loadArchSet(file);
+  for (const a of arches.values()) {
+    for (const [from, to] of Object.entries(a.fragments)) {
+      mustExist(file, ['arches', a.name, 'fragments', from], path.join(configsDir, `${from}.config`), 'config fragment');
+      mustExist(file, ['arches', a.name, 'fragments', from], path.join(configsDir, `${to}.config`), 'config fragment');
     }
   }
 }
@@ -135,6 +147,7 @@ async function checkCompanions(file: string): Promise<void> {
 
 const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (file: string) => Promise<unknown> }> = [
   { kind: 'bases', matches: (r) => r === 'kernel-patches/bases.json', check: checkBases },
+  { kind: 'arches', matches: (r) => r === 'kernel-patches/arches.json', check: checkArches },
   { kind: 'scenario', matches: (r) => /^test-vms\/scenarios\/[^/]+\.json$/.test(r), check: checkScenario },
   { kind: 'manifest', matches: (r) => r.startsWith('test-vms/') && r.endsWith('/manifest.json'), check: checkManifest },
   { kind: 'matrix', matches: (r) => r === 'test-vms/bench/matrix.json', check: checkMatrix },

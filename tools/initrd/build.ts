@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../common/errors.js';
-import { libraryClosure } from './elf.js';
+import { guestRealpath, hostPathOf, libraryClosure, type Sysroot } from './elf.js';
 import type { Manifest } from './manifest.js';
 import { planPayload } from './payload.js';
 import { contentChunks, resolveGuestLink, Tree, type TreeEntry } from './tree.js';
@@ -19,22 +19,29 @@ export interface BuildOptions {
   payloadBytes?: number | undefined;
   /** Library search directories (default: ld.so.conf + glibc defaults). */
   libraryDirs?: string[] | undefined;
+  /**
+   * The manifest's `binaries` come from this sysroot (another architecture's
+   * Debian packages, see sysroot.ts) instead of the host: same guest paths,
+   * library closure resolved inside it.
+   */
+  sysroot?: Sysroot | undefined;
 }
 
 export async function buildTree(manifest: Manifest, opts: BuildOptions = {}): Promise<Tree> {
   const tree = new Tree();
   for (const d of manifest.dirs) tree.add(d.path, { type: 'dir', mode: d.mode }, d.label);
   for (const b of manifest.binaries) {
-    const st = await fs.stat(b.path).catch(() => undefined);
-    if (!st?.isFile()) throw new InputError(`${b.label}: no such file on the host`);
-    await installHostPath(tree, b.path, b.label);
-    const closure = await libraryClosure(b.path, opts.libraryDirs).catch((err: unknown) => {
+    const root = opts.sysroot;
+    const st = await fs.stat(hostPathOf(b.path, root)).catch(() => undefined);
+    if (!st?.isFile()) throw new InputError(`${b.label}: no such file ${root ? `in the sysroot ${root.root} (add its Debian package to the architecture's userland packages in kernel-patches/arches.json)` : 'on the host'}`);
+    await installHostPath(tree, b.path, b.label, 0, root);
+    const closure = await libraryClosure(b.path, opts.libraryDirs, root).catch((err: unknown) => {
       if (err instanceof InputError) throw new InputError(`${b.label}: ${err.message}`);
       throw err;
     });
     const origin = `${b.label}: library closure`;
-    if (closure.interpreter) await installHostPath(tree, closure.interpreter, origin);
-    for (const lib of closure.libraries) await installHostPath(tree, lib.path, origin);
+    if (closure.interpreter) await installHostPath(tree, closure.interpreter, origin, 0, root);
+    for (const lib of closure.libraries) await installHostPath(tree, lib.path, origin, 0, root);
   }
   for (const f of manifest.files) {
     const st = await fs.stat(f.src).catch(() => undefined);
@@ -82,20 +89,21 @@ export async function buildTree(manifest: Manifest, opts: BuildOptions = {}): Pr
  * works in the guest. Directory symlinks on the host (merged /usr) are
  * followed transparently: the guest gets real directories.
  */
-export async function installHostPath(tree: Tree, p: string, origin: string, depth = 0): Promise<void> {
+export async function installHostPath(tree: Tree, p: string, origin: string, depth = 0, sysroot?: Sysroot): Promise<void> {
   if (depth > 40) throw new InputError(`${origin}: too many levels of symbolic links at ${p}`);
-  const st = await fs.lstat(p).catch(() => undefined);
-  if (!st) throw new InputError(`${origin}: ${p}: no such file on the host`);
+  const host = hostPathOf(p, sysroot);
+  const st = await fs.lstat(host).catch(() => undefined);
+  if (!st) throw new InputError(`${origin}: ${host}: no such file ${sysroot ? 'in the sysroot' : 'on the host'}`);
   if (st.isSymbolicLink()) {
-    const target = await fs.readlink(p);
+    const target = await fs.readlink(host);
     tree.add(p, { type: 'symlink', target }, origin);
     let next = resolveGuestLink(p, target);
-    if (!(await fs.lstat(next).catch(() => undefined))) next = await fs.realpath(p);
-    await installHostPath(tree, next, origin, depth + 1);
+    if (!(await fs.lstat(hostPathOf(next, sysroot)).catch(() => undefined))) next = await guestRealpath(p, sysroot);
+    await installHostPath(tree, next, origin, depth + 1, sysroot);
     return;
   }
-  if (!st.isFile()) throw new InputError(`${origin}: ${p} is not a regular file`);
-  tree.add(p, { type: 'file', mode: st.mode & 0o7777, size: st.size, content: { kind: 'host', path: p } }, origin);
+  if (!st.isFile()) throw new InputError(`${origin}: ${host} is not a regular file`);
+  tree.add(p, { type: 'file', mode: st.mode & 0o7777, size: st.size, content: { kind: 'host', path: host } }, origin);
 }
 
 /** The sha256 and size a guest file must have (follows symlinks and hard links inside the tree). */

@@ -11,7 +11,7 @@
  * packer's environment. A name already loaded (by DT_SONAME, e.g. the
  * interpreter's ld-linux-x86-64.so.2) is not searched again, as in ld.so.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../common/errors.js';
 
@@ -100,6 +100,57 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
 /** glibc's built-in directories for x86_64 Debian (multiarch first). */
 export const DEFAULT_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
 
+/**
+ * Another architecture's userland, unpacked from Debian packages under
+ * `root` (see sysroot.ts): binaries and libraries are read there, paths stay
+ * the guest's. `multiarch` is the Debian triplet, e.g. aarch64-linux-gnu.
+ */
+export interface Sysroot {
+  root: string;
+  multiarch: string;
+}
+
+/** glibc's built-in directories for a Debian multiarch triplet (only x86_64 adds lib64). Pure. */
+export function defaultLibDirs(multiarch: string): string[] {
+  if (multiarch === 'x86_64-linux-gnu') return DEFAULT_LIB_DIRS;
+  return [`/lib/${multiarch}`, `/usr/lib/${multiarch}`, '/lib', '/usr/lib'];
+}
+
+/** Where guest path `p` is read on the host: under the sysroot, or the host path itself. Pure. */
+export function hostPathOf(p: string, sysroot?: Sysroot): string {
+  return sysroot ? path.join(sysroot.root, p) : p;
+}
+
+/**
+ * realpath of guest path `p` inside a sysroot: absolute symlink targets
+ * (Debian's packages have some) resolve against the sysroot, never the host.
+ * Without a sysroot, fs.realpath.
+ */
+export async function guestRealpath(p: string, sysroot?: Sysroot): Promise<string> {
+  if (!sysroot) return fs.realpath(p);
+  let done = '/';
+  const todo = p.split('/').filter(Boolean);
+  for (let hops = 0; todo.length > 0; ) {
+    const name = todo.shift() as string;
+    if (name === '.') continue;
+    if (name === '..') {
+      done = path.dirname(done);
+      continue;
+    }
+    const next = path.join(done, name);
+    const st = await fs.lstat(hostPathOf(next, sysroot));
+    if (!st.isSymbolicLink()) {
+      done = next;
+      continue;
+    }
+    if (++hops > 40) throw new InputError(`${p}: too many levels of symbolic links in ${sysroot.root}`);
+    const target = await fs.readlink(hostPathOf(next, sysroot));
+    todo.unshift(...target.split('/').filter(Boolean));
+    if (target.startsWith('/')) done = '/';
+  }
+  return done;
+}
+
 /** Directories listed by /etc/ld.so.conf and its `include`s, in order. */
 export async function ldSoConfDirs(confPath = '/etc/ld.so.conf', seen = new Set<string>()): Promise<string[]> {
   if (seen.has(confPath)) return [];
@@ -127,6 +178,16 @@ export async function ldSoConfDirs(confPath = '/etc/ld.so.conf', seen = new Set<
   return dirs;
 }
 
+/** A sysroot's ld.so.conf directories (its packages' /etc/ld.so.conf.d/*.conf when it has no ld.so.conf). */
+async function ldSoConfDirsIn(sysroot: Sysroot): Promise<string[]> {
+  const etc = path.join(sysroot.root, 'etc');
+  const files = existsSync(path.join(etc, 'ld.so.conf')) ? [path.join(etc, 'ld.so.conf')] : await globLastComponent(path.join(etc, 'ld.so.conf.d', '*.conf'));
+  const dirs: string[] = [];
+  // Its includes name guest paths: read them under the sysroot.
+  for (const f of files) for (const d of await ldSoConfDirs(f)) dirs.push(d.startsWith(sysroot.root) ? d.slice(sysroot.root.length) : d);
+  return dirs;
+}
+
 /** `*` and `?` in the last path component only: what ld.so.conf includes use in practice. */
 async function globLastComponent(pattern: string): Promise<string[]> {
   const dir = path.dirname(pattern);
@@ -146,23 +207,30 @@ export interface LibraryClosure {
   libraries: Array<{ name: string; path: string; neededBy: string }>;
 }
 
-/** Compute what ld.so would load for `binary`. Throws InputError naming the missing library. */
-export async function libraryClosure(binary: string, searchDirs?: string[]): Promise<LibraryClosure> {
-  const systemDirs = searchDirs ?? [...(await ldSoConfDirs()), ...DEFAULT_LIB_DIRS];
-  const exe = await readElf(binary);
+/**
+ * Compute what ld.so would load for `binary`. Throws InputError naming the
+ * missing library. With a sysroot, `binary` and every path in the result
+ * are guest paths, read under the sysroot (its own ld.so.conf and triplet).
+ */
+export async function libraryClosure(binary: string, searchDirs?: string[], sysroot?: Sysroot): Promise<LibraryClosure> {
+  const at = (p: string): string => hostPathOf(p, sysroot);
+  const multiarch = sysroot?.multiarch ?? 'x86_64-linux-gnu';
+  const confDirs = sysroot ? await ldSoConfDirsIn(sysroot) : await ldSoConfDirs();
+  const systemDirs = searchDirs ?? [...confDirs, ...defaultLibDirs(multiarch)];
+  const exe = await readElf(at(binary));
   const result: LibraryClosure = { binary, interpreter: undefined, libraries: [] };
   if (!exe) return result;
   const loadedNames = new Set<string>();
   if (exe.interp) {
     result.interpreter = exe.interp;
-    const li = await readElf(exe.interp).catch(() => undefined);
+    const li = await readElf(at(exe.interp)).catch(() => undefined);
     loadedNames.add(path.basename(exe.interp));
     if (li?.soname) loadedNames.add(li.soname);
   }
-  const exeOrigin = path.dirname(await fs.realpath(binary));
+  const exeOrigin = path.dirname(await guestRealpath(binary, sysroot));
   const queue: Array<{ file: string; info: ElfInfo; origin: string }> = [{ file: binary, info: exe, origin: exeOrigin }];
   const expand = (dirs: string[], origin: string): string[] =>
-    dirs.map((d) => d.replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin).replace(/\$\{LIB\}|\$LIB/g, 'lib/x86_64-linux-gnu').replace(/\$\{PLATFORM\}|\$PLATFORM/g, 'x86_64'));
+    dirs.map((d) => d.replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin).replace(/\$\{LIB\}|\$LIB/g, `lib/${multiarch}`).replace(/\$\{PLATFORM\}|\$PLATFORM/g, multiarch.split('-')[0] as string));
   while (queue.length > 0) {
     const obj = queue.shift()!;
     for (const name of obj.info.needed) {
@@ -181,7 +249,7 @@ export async function libraryClosure(binary: string, searchDirs?: string[]): Pro
       }
       let found: { file: string; info: ElfInfo } | undefined;
       for (const c of candidates) {
-        const info = await readElf(c).catch(() => undefined);
+        const info = await readElf(at(c)).catch(() => undefined);
         // ld.so skips a library of the wrong class or machine and keeps searching.
         if (info && info.bits === exe.bits && info.machine === exe.machine) {
           found = { file: c, info };
@@ -194,7 +262,7 @@ export async function libraryClosure(binary: string, searchDirs?: string[]): Pro
       loadedNames.add(name);
       if (found.info.soname) loadedNames.add(found.info.soname);
       result.libraries.push({ name, path: found.file, neededBy: obj.file });
-      queue.push({ file: found.file, info: found.info, origin: path.dirname(await fs.realpath(found.file)) });
+      queue.push({ file: found.file, info: found.info, origin: path.dirname(await guestRealpath(found.file, sysroot)) });
     }
   }
   return result;

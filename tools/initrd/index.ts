@@ -11,13 +11,15 @@ import { checkCompression, parseFormat, writeImage, type ImageFormat, type Initr
 import { stageTreeTo } from './erofs.js';
 import { erofsImageDigest, type ErofsDigest } from './digest.js';
 import type { Tree } from './tree.js';
+import type { Sysroot } from './elf.js';
 
 export type { InitrdFormat, ImageFormat } from './pack.js';
 export { INITRD_FORMATS, DISK_FORMATS, LAYER_ALIGN, parseFormat, writeCpioImage, writeErofsImage, writeImage, sourceDateEpoch, hashFile } from './pack.js';
 export { loadManifest, parseManifest, type Manifest } from './manifest.js';
 export { buildTree, expectedFile, installHostPath, type BuildOptions } from './build.js';
 export { Tree, guestPath, contentChunks, type TreeEntry, type ContentSource } from './tree.js';
-export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, type LibraryClosure, type ElfInfo } from './elf.js';
+export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, defaultLibDirs, hostPathOf, type LibraryClosure, type ElfInfo, type Sysroot } from './elf.js';
+export { archSysroot, ensureSysroot, planSysrootDir, type SysrootRecord } from './sysroot.js';
 export { cpioArchiveBytes, cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
 export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type CompressionSpec } from './compress.js';
 export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
@@ -52,6 +54,8 @@ export interface PackOptions {
   appendManifestPaths?: string[];
   /** Abort packing (e.g. on SIGINT): subprocesses are killed and nothing is left at `output`. */
   signal?: AbortSignal;
+  /** Another architecture's userland (archSysroot()): the manifests' binaries and their libraries are read there. */
+  sysroot?: Sysroot | undefined;
 }
 
 export interface PackResult {
@@ -77,12 +81,13 @@ export async function packInitrd(opts: PackOptions): Promise<PackResult> {
   const format = opts.format === 'ext4' ? 'ext4' : parseFormat(opts.format);
   checkCompression(format, opts.compress);
   const manifest = await loadManifest(opts.manifestPath);
-  const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes });
-  if (opts.overManifestPath) overlayTree(tree, await buildTree(await loadManifest(opts.overManifestPath)), opts.overManifestPath);
+  const sysroot = opts.sysroot;
+  const tree = await buildTree(manifest, { authorizedKeys: opts.authorizedKeys, payloadBytes: opts.payloadBytes, sysroot });
+  if (opts.overManifestPath) overlayTree(tree, await buildTree(await loadManifest(opts.overManifestPath), { sysroot }), opts.overManifestPath);
   for (const [guest, host] of Object.entries(opts.replaceFiles ?? {})) await replaceWithHostFile(tree, guest, host);
-  const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath)) : undefined;
+  const early = opts.earlyManifestPath ? await buildTree(await loadManifest(opts.earlyManifestPath), { sysroot }) : undefined;
   const append: Tree[] = [];
-  for (const p of opts.appendManifestPaths ?? []) append.push(await buildTree(await loadManifest(p)));
+  for (const p of opts.appendManifestPaths ?? []) append.push(await buildTree(await loadManifest(p), { sysroot }));
   return withDigest(await writeImage(tree, format, opts.compress, opts.output, { clusterBytes: opts.clusterBytes, early, append, signal: opts.signal }));
 }
 

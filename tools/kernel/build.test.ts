@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../common/errors.js';
-import { buildKernel, firstErrors, planBuildDir } from './build.js';
+import { archMakeEnv, buildKernel, firstErrors, planBuildDir } from './build.js';
 
 describe('planBuildDir', () => {
   const base = { cache: '/c', base: '6.12', treePath: '/c/trees/6.12', configHash: 'ab'.repeat(32) };
@@ -13,11 +13,26 @@ describe('planBuildDir', () => {
     );
   });
 
+  it('keys other architectures by name, x86_64 as before the arch axis', () => {
+    expect(planBuildDir({ ...base, variant: 'patched', arch: 'x86_64' })).toBe('/c/builds/6.12-patched-abababababab');
+    expect(planBuildDir({ ...base, variant: 'patched', arch: 'arm64' })).toBe('/c/builds/6.12-arm64-patched-abababababab');
+    expect(planBuildDir({ ...base, variant: 'pristine', arch: 'arm64' })).toBe('/c/pristine/builds/6.12-arm64-pristine-abababababab');
+  });
+
   it('gives each --tree path its own directory', () => {
     const a = planBuildDir({ ...base, variant: 'tree', treePath: '/src/linux' });
     const b = planBuildDir({ ...base, variant: 'tree', treePath: '/src/linux-next' });
     expect(a).toMatch(/^\/c\/builds\/6\.12-tree-[0-9a-f]{8}-abababababab$/);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('archMakeEnv', () => {
+  const arm64 = { name: 'arm64', kernelArch: 'arm64', crossCompile: 'aarch64-linux-gnu-' };
+  it('cross-compiles a foreign architecture and leaves the host one alone', () => {
+    expect(archMakeEnv(arm64, 'x86_64')).toEqual({ ARCH: 'arm64', CROSS_COMPILE: 'aarch64-linux-gnu-' });
+    expect(archMakeEnv(arm64, 'arm64')).toEqual({});
+    expect(archMakeEnv({ name: 'x86_64', kernelArch: 'x86', crossCompile: 'x86_64-linux-gnu-' }, 'x86_64')).toEqual({});
   });
 });
 

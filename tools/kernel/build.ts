@@ -2,7 +2,8 @@
  * `iofs kernel build`: configure a kernel tree from fragments and build it
  * out of tree (O=) with make, incrementally.
  *
- * Build directory: <cache>/builds/<base>-<variant>[-<tree id>]-<config hash>.
+ * Build directory: <cache>/builds/<base>[-<arch>]-<variant>[-<tree id>]-<config hash>
+ * (no arch part for x86_64, the keys from before the arch axis).
  * Keyed by base, source variant and the fragments' content, NOT by the
  * series: the developer's loop edits the tree and rebuilds in the same O=
  * directory; the series hash is recorded in iofs-build.json instead.
@@ -16,6 +17,7 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { ExitCode, InfraError, InputError, IofsError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
+import { archFragments, getArch, isForeign, type Arch } from '../common/arch.js';
 import { getBase, patchesDir, type KernelBase } from './bases.js';
 import {
   configHash,
@@ -47,6 +49,8 @@ export interface BuildRequest {
   baseRef?: string;
   /** Config fragment names (kernel-patches/configs/<name>.config) or paths. Empty: guest + erofs. */
   fragments: string[];
+  /** Architecture from kernel-patches/arches.json (default: its default, x86_64); its fragment replacements apply. */
+  arch?: string;
   /** false: build the pristine base, without the series. */
   withPatches: boolean;
   /** Cache root (default: see cacheDir(): $IOFS_CACHE, $XDG_CACHE_HOME/iofs or ~/.cache/iofs). */
@@ -60,6 +64,7 @@ export interface BuildRequest {
 }
 
 export interface BuildResult {
+  /** The boot image QEMU's -kernel takes: bzImage on x86_64, Image on arm64 (the name predates the arch axis). */
   bzImage: string;
   buildDir: string;
   /** JSON metadata file written next to the build (base, versions, hashes, durations). */
@@ -70,6 +75,8 @@ export interface BuildResult {
 
 export interface BuildMetadata {
   base: string;
+  /** Architecture name from kernel-patches/arches.json (absent in metadata written before the arch axis: x86_64). */
+  arch?: string;
   baseVersion: string;
   variant: SourceVariant;
   tree: { path: string; head: string; baseRef: string; baseCommit: string; commitsOnBase: number; dirty: boolean };
@@ -101,6 +108,8 @@ export interface BuildMetadata {
 export function planBuildDir(opts: {
   cache: string;
   base: string;
+  /** Absent or x86_64: no arch part, so the build directories from before the arch axis stay valid. */
+  arch?: string;
   variant: SourceVariant;
   treePath: string;
   configHash: string;
@@ -108,7 +117,17 @@ export function planBuildDir(opts: {
   const treeId = opts.variant === 'tree' ? `-${createHash('sha256').update(path.resolve(opts.treePath)).digest('hex').slice(0, 8)}` : '';
   // Pristine builds sit beside the pristine tree (see pristineTreePath) so ccache shares objects.
   const root = opts.variant === 'pristine' ? path.join(opts.cache, 'pristine') : opts.cache;
-  return path.join(root, 'builds', `${opts.base}-${opts.variant}${treeId}-${opts.configHash.slice(0, 12)}`);
+  const arch = opts.arch === undefined || opts.arch === 'x86_64' ? '' : `-${opts.arch}`;
+  return path.join(root, 'builds', `${opts.base}${arch}-${opts.variant}${treeId}-${opts.configHash.slice(0, 12)}`);
+}
+
+/**
+ * ARCH and CROSS_COMPILE for make, through the environment so every make
+ * (config, build, kernelrelease) sees them. Nothing for the host's own
+ * architecture: the existing builds' environment stays as it was. Pure.
+ */
+export function archMakeEnv(arch: Pick<Arch, 'name' | 'kernelArch' | 'crossCompile'>, host?: string): Record<string, string> {
+  return isForeign(arch, host) ? { ARCH: arch.kernelArch, CROSS_COMPILE: arch.crossCompile } : {};
 }
 
 /** The first compiler/make errors of a build log, with a little context. Pure. */
@@ -319,12 +338,13 @@ async function resolveSource(
 export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
   const cache = path.resolve(req.cache ?? cacheDir());
   const base = await getBase(req.base);
-  const fragmentNames = req.fragments.length > 0 ? req.fragments : defaultFragments;
+  const arch = await getArch(req.arch);
+  const fragmentNames = archFragments(arch, req.fragments.length > 0 ? req.fragments : defaultFragments);
   const fragments: Fragment[] = [];
   for (const f of fragmentNames) fragments.push(await resolveFragment(f));
   const cfgHash = configHash(fragments);
   const { tree, variant, seriesHash: sHash, seriesState: sState } = await resolveSource(base, req, cache);
-  const buildDir = planBuildDir({ cache, base: base.name, variant, treePath: tree.path, configHash: cfgHash });
+  const buildDir = planBuildDir({ cache, base: base.name, arch: arch.name, variant, treePath: tree.path, configHash: cfgHash });
   const jobs = req.jobs ?? os.availableParallelism();
 
   const buildLock = lockPathFor(cache, 'build', buildDir);
@@ -333,13 +353,13 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
     const logFile = path.join(buildDir, 'build.log');
     await fs.writeFile(logFile, `# iofs kernel build: ${tree.path} (${variant}) with ${fragmentNames.join(', ')}\n`);
     const ccache = await hasCcache();
-    const env = makeEnv();
+    const env = { ...makeEnv(), ...archMakeEnv(arch) };
     if (ccache) {
       // One object cache for every tree and build dir of this workspace; paths
       // under the cache are made relative so identical sources hit across dirs.
       Object.assign(env, { CCACHE_DIR: path.join(cache, 'ccache'), CCACHE_BASEDIR: cache, CCACHE_NOHASHDIR: '1' });
     }
-    const m: MakeEnv = { lockFile: buildLock, tree: tree.path, buildDir, cc: ccache ? ['CC=ccache gcc'] : [], env, jobs, ...(req.signal ? { signal: req.signal } : {}) };
+    const m: MakeEnv = { lockFile: buildLock, tree: tree.path, buildDir, cc: ccache ? [`CC=ccache ${env.CROSS_COMPILE ?? ''}gcc`] : [], env, jobs, ...(req.signal ? { signal: req.signal } : {}) };
 
     const stampFile = path.join(buildDir, 'iofs-config.json');
     const stamp = (await fs
@@ -371,13 +391,13 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
 
     const t1 = Date.now();
     log.step(`building ${tree.path} in ${buildDir} (-j${jobs}${ccache ? ', ccache' : ''})`);
-    await runMake(m, req.targets ?? [], logFile, `build ${base.name} ${variant}`);
+    await runMake(m, req.targets ?? arch.makeTargets, logFile, `build ${base.name}${arch.name === 'x86_64' ? '' : ` ${arch.name}`} ${variant}`);
     const buildSeconds = (Date.now() - t1) / 1000;
 
     const kr = await execa('make', ['-s', '-C', tree.path, `O=${buildDir}`, 'kernelrelease'], { env, extendEnv: false, reject: false });
     const kernelRelease = String(kr.stdout).trim().split('\n').pop() ?? '';
     if (kr.exitCode !== 0 || !kernelRelease) throw new InfraError(`make kernelrelease failed in ${buildDir}: ${String(kr.stderr)}`);
-    const bzImage = path.join(buildDir, 'arch', 'x86', 'boot', 'bzImage');
+    const bzImage = path.join(buildDir, arch.image);
     const vmlinux = path.join(buildDir, 'vmlinux');
     const [bzStat, vmStat] = await Promise.all([fs.stat(bzImage).catch(() => undefined), fs.stat(vmlinux).catch(() => undefined)]);
     if (!bzStat) throw new InfraError(`make succeeded but ${bzImage} does not exist; see ${logFile}`);
@@ -386,6 +406,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
     const dirty = (await git(tree.path, ['status', '--porcelain', '--untracked-files=no'])).trim().length > 0;
     const metadata: BuildMetadata = {
       base: base.name,
+      arch: arch.name,
       baseVersion: base.version,
       variant,
       tree: { path: tree.path, head, baseRef: tree.baseRef, baseCommit: tree.baseCommit, commitsOnBase, dirty },

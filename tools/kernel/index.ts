@@ -4,6 +4,7 @@
  * are thin wrappers over the same functions.
  */
 export {
+  archMakeEnv,
   buildKernel,
   defaultFragments,
   firstErrors,

@@ -6,8 +6,7 @@ import { promises as fs } from 'node:fs';
 import { resolveAccel, type AccelDecision, type AccelMode } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { pickFreePort } from './ports.js';
-import { buildQemuArgs } from './qemu-args.js';
-import { QEMU_BINARY } from './qemu.js';
+import { buildQemuArgs, X86_64_MACHINE, type QemuMachine } from './qemu-args.js';
 import { defaultKeyDir } from './ssh.js';
 import path from 'node:path';
 
@@ -20,6 +19,10 @@ export interface InteractiveBootOptions {
   icountShift?: number | 'auto';
   /** Read-only virtio drives, /dev/vda, /dev/vdb… in order (e.g. the two-stage boot's EROFS image). */
   disks?: string[];
+  /** The board (default: x86_64's); another architecture's runs under TCG. */
+  machine?: QemuMachine;
+  /** Why KVM cannot be used (another architecture than the host's). */
+  tcgOnlyBecause?: string;
 }
 
 export interface InteractiveBootResult {
@@ -45,13 +48,14 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
     if (!st?.isFile()) throw new InputError(`disk ${disk}: no such file`, { hint: 'give an image file (e.g. from `iofs initrd pack --format erofs`)' });
   }
   const accel = await resolveAccel(o.accel, o.kernel, {
-    tcgOnlyBecause: o.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined,
+    tcgOnlyBecause: o.tcgOnlyBecause ?? (o.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined),
   });
   const sshPort = await pickFreePort();
   const args = buildQemuArgs({ ...o, accel: accel.accel, sshPort, serial: 'mon:stdio' });
   log.info(`accel: ${accel.accel} (${accel.why})`);
   log.info(`ssh:   ssh -i ${path.join(defaultKeyDir(), 'id_ed25519')} -p ${sshPort} -o StrictHostKeyChecking=no root@127.0.0.1 (if the initrd was packed with the workspace key)`);
   log.info('quit:  Ctrl-A X   (Ctrl-A C: QEMU monitor; Ctrl-A H: help)');
-  const r = await execa(QEMU_BINARY, args, { stdio: 'inherit', reject: false });
-  return { exitCode: r.exitCode ?? 1, accel, sshPort, argv: [QEMU_BINARY, ...args] };
+  const binary = (o.machine ?? X86_64_MACHINE).binary;
+  const r = await execa(binary, args, { stdio: 'inherit', reject: false });
+  return { exitCode: r.exitCode ?? 1, accel, sshPort, argv: [binary, ...args] };
 }

@@ -32,6 +32,10 @@ describe('inspectKernel', () => {
       await expect(inspectKernel(path.join(dir, 'nope'))).rejects.toMatchObject({ exitCode: ExitCode.USAGE, message: expect.stringMatching(/no such file/) });
       await fs.writeFile(path.join(dir, 'vmlinux'), Buffer.alloc(0x1000));
       await expect(inspectKernel(path.join(dir, 'vmlinux'))).rejects.toMatchObject({ exitCode: ExitCode.USAGE, message: expect.stringMatching(/not an x86 bzImage/) });
+      const image = Buffer.alloc(0x1000);
+      image.write('ARM\x64', 56, 'latin1');
+      await fs.writeFile(path.join(dir, 'Image'), image);
+      await expect(inspectKernel(path.join(dir, 'Image'))).resolves.toEqual({ release: undefined });
       await fs.writeFile(path.join(dir, 'bzImage'), fakeBzImage('6.1.0-test #1'));
       await expect(inspectKernel(path.join(dir, 'bzImage'))).resolves.toEqual({ release: '6.1.0-test' });
     } finally {

@@ -1,4 +1,4 @@
-/** Facts read from an x86 bzImage's boot header (no build tree needed). */
+/** Facts read from a kernel image's boot header (no build tree needed): an x86 bzImage, or an arm64 Image. */
 import { promises as fs } from 'node:fs';
 import { InputError } from '../common/errors.js';
 
@@ -17,7 +17,13 @@ export function bzImageRelease(head: Uint8Array): string | undefined {
   return text.split(' ')[0] || undefined;
 }
 
-/** Checks that `file` exists and is a bzImage; returns its release. Errors are InputErrors (exit 2), before QEMU starts. */
+/** An arm64 Image: the magic "ARM\x64" at byte 56 of its header (Documentation/arch/arm64/booting.rst). Pure. */
+export function isArm64Image(head: Uint8Array): boolean {
+  const buf = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  return buf.length >= 64 && buf.readUInt32LE(56) === 0x644d5241;
+}
+
+/** Checks that `file` exists and is a bzImage (or an arm64 Image, whose header has no release); returns its release. Errors are InputErrors (exit 2), before QEMU starts. */
 export async function inspectKernel(file: string): Promise<{ release: string | undefined }> {
   let head: Buffer;
   try {
@@ -37,9 +43,10 @@ export async function inspectKernel(file: string): Promise<{ release: string | u
     });
   }
   const release = bzImageRelease(head);
+  if (release === undefined && isArm64Image(head)) return { release: undefined };
   if (release === undefined && head.toString('latin1', 0x202, 0x206) !== 'HdrS') {
-    throw new InputError(`kernel ${file} is not an x86 bzImage (no "HdrS" boot header)`, {
-      hint: 'QEMU -kernel needs arch/x86/boot/bzImage, not vmlinux',
+    throw new InputError(`kernel ${file} is not an x86 bzImage (no "HdrS" boot header) nor an arm64 Image`, {
+      hint: 'QEMU -kernel needs arch/x86/boot/bzImage (arm64: arch/arm64/boot/Image), not vmlinux',
     });
   }
   return { release };

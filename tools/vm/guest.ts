@@ -7,11 +7,13 @@ import { writeFileAtomic } from '../common/atomic.js';
 import path from 'node:path';
 import { findPanic, stripControl, type PanicReport } from './console.js';
 import { startQemu, type QemuExit, type RunningQemu } from './qemu.js';
-import type { Accel } from './qemu-args.js';
+import type { Accel, QemuMachine } from './qemu-args.js';
 import { connectSsh, SshConnectError, type SshSession } from './ssh.js';
 
 export interface GuestOptions {
   kernel: string;
+  /** Default: x86_64's q35. */
+  machine?: QemuMachine;
   initrd?: string;
   append: string;
   memoryMiB: number;
@@ -57,6 +59,7 @@ export class Guest {
     const early: string[] = [];
     const qemu = await startQemu({
       kernel: o.kernel,
+      ...(o.machine ? { machine: o.machine } : {}),
       initrd: o.initrd,
       append: o.append,
       memoryMiB: o.memoryMiB,

@@ -2,7 +2,7 @@
  * Public surface of VM booting and testing: QEMU command lines, console
  * parsing, acceleration choice, SSH, scenarios, plans, runs and reports.
  */
-export { buildQemuArgs, kernelCommandLine, isHostForwardClash, qemuOptionValue, BASE_APPEND, type Accel, type QemuArgsOptions, type SerialMode } from './qemu-args.js';
+export { buildQemuArgs, kernelCommandLine, isHostForwardClash, qemuOptionValue, BASE_APPEND, X86_64_MACHINE, type Accel, type QemuArgsOptions, type QemuMachine, type SerialMode } from './qemu-args.js';
 export { startQemu, qemuVersion, QEMU_BINARY, type RunningQemu, type QemuExit, type StartOptions } from './qemu.js';
 export { pickFreePort } from './ports.js';
 export {
@@ -11,7 +11,7 @@ export {
 } from './console.js';
 export { resolveAccel, ACCEL_MODES, type AccelMode, type AccelDecision } from './accel.js';
 export { ensureSshKey, connectSsh, SshSession, shellQuote, type SshKey } from './ssh.js';
-export { bzImageRelease, inspectKernel } from './bzimage.js';
+export { bzImageRelease, inspectKernel, isArm64Image } from './bzimage.js';
 export {
   loadScenario, parseScenario, scenarioSchema, checksSchema, sizeTextSchema, listScenarios, scenarioPath, parseSize, scenariosDir, expandScenarioArgs, matchScenarioNames, isScenarioPattern,
   EXPECTABLE_OUTCOMES,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { getArch } from '../common/arch.js';
 import { editedFileName, imageFileName, initrdFileName, planScenario, runDirName } from './plan.js';
 import { parseScenario } from './scenario.js';
 
@@ -31,6 +32,15 @@ describe('planScenario', () => {
     expect(p.boot).toEqual({ append: 'loglevel=7', commandLine: 'console=ttyS0 panic=-1 no_timer_check loglevel=7', memoryMiB: 1024, bootTimeoutS: 45, accel: 'auto' });
     expect(p.hostFiles).toEqual(['/bin/busybox']);
     expect(p.initrdFiles).toEqual([]);
+  });
+
+  it('plans another architecture: its kernel build, board and console', async () => {
+    const arch = await getArch('arm64');
+    const p = planScenario(scenario, { runDir: '/r', accel: 'auto', arch });
+    expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs'], withPatches: true, arch: 'arm64' } });
+    expect(p.boot.machine).toEqual({ binary: 'qemu-system-aarch64', debianPackage: 'qemu-system-arm', machine: 'virt', append: 'console=ttyAMA0 panic=-1' });
+    expect(p.boot.commandLine).toBe('console=ttyAMA0 panic=-1 loglevel=7');
+    expect(p.arch?.name).toBe('arm64');
   });
 
   it('builds a developer\'s own tree when asked', () => {

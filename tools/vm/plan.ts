@@ -8,11 +8,12 @@ import type { Generator } from '../distro/index.js';
 import type { ImageEdit, ImageFormat, PackOptions } from '../initrd/index.js';
 import type { AccelMode } from './accel.js';
 import { hostFilesToHash, initrdFilesToHash } from './checks.js';
-import { kernelCommandLine } from './qemu-args.js';
+import type { Arch } from '../common/arch.js';
+import { kernelCommandLine, type QemuMachine } from './qemu-args.js';
 import type { BootExpectation, Check, ImageSpec, Scenario } from './scenario.js';
 
 export interface BootRequest {
-  /** The extra kernel command line (after console=ttyS0 panic=-1 no_timer_check). */
+  /** The extra kernel command line (after the machine's fixed one, x86_64: console=ttyS0 panic=-1 no_timer_check). */
   append: string;
   /** The whole command line, for the record. */
   commandLine: string;
@@ -21,6 +22,8 @@ export interface BootRequest {
   bootTimeoutS: number;
   accel: AccelMode;
   icountShift?: number | 'auto';
+  /** The board and fixed command line (absent: x86_64's q35, console=ttyS0). */
+  machine?: QemuMachine;
 }
 
 export type KernelPlan =
@@ -54,6 +57,8 @@ export type DiskPlan = ImagePlan;
 
 export interface ScenarioPlan {
   scenario: Scenario;
+  /** The architecture built, packed and booted for (absent: x86_64, as before the arch axis). */
+  arch?: Arch;
   runDir: string;
   kernel: KernelPlan;
   initrd: InitrdPlan;
@@ -78,6 +83,8 @@ export interface PlanOptions {
   baseRef?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
+  /** --arch: build, pack and boot for this architecture (kernel-patches/arches.json). */
+  arch?: Arch;
 }
 
 const COMPRESS_SUFFIX: Record<string, string> = { gzip: '.gz', zstd: '.zst', lz4: '.lz4', xz: '.xz', none: '' };
@@ -149,17 +156,19 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
             base: s.kernel.base,
             fragments: [...s.kernel.fragments],
             withPatches: s.kernel.patches,
+            ...(o.arch ? { arch: o.arch.name } : {}),
             ...(o.tree !== undefined ? { tree: path.resolve(o.tree) } : {}),
             ...(o.tree !== undefined && o.baseRef !== undefined ? { baseRef: o.baseRef } : {}),
           },
         };
   const boot: BootRequest = {
     append: s.append,
-    commandLine: kernelCommandLine(s.append),
+    commandLine: kernelCommandLine(s.append, o.arch?.qemu.append),
     memoryMiB: s.memoryMiB,
     bootTimeoutS: s.bootTimeoutS,
     accel: o.accel,
   };
+  if (o.arch) boot.machine = { ...o.arch.qemu };
   if (o.icountShift !== undefined) boot.icountShift = o.icountShift;
   // A panic after withinS fails anyway: no need to wait the whole boot bound for it.
   if (s.expectBoot?.outcome === 'PANIC' && s.expectBoot.withinS !== undefined) {
@@ -182,6 +191,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
     initrdFiles: initrdFilesToHash(s),
   };
   if (s.disk) plan.disk = planImage(s.disk, 'disk', o.runDir);
+  if (o.arch) plan.arch = o.arch;
   if (s.expectBoot) plan.expectBoot = s.expectBoot;
   return plan;
 }

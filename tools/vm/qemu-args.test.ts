@@ -25,6 +25,17 @@ describe('buildQemuArgs', () => {
     expect(args).not.toContain('-icount');
   });
 
+  it('boots another board with its own console (arm64: virt, ttyAMA0)', () => {
+    const machine = { binary: 'qemu-system-aarch64', machine: 'virt', append: 'console=ttyAMA0 panic=-1' };
+    const args = buildQemuArgs({ ...base, kernel: '/k/Image', machine, sshPort: 40022 });
+    expect(flag(args, '-machine')).toBe('virt,accel=tcg');
+    expect(flag(args, '-cpu')).toBe('max');
+    expect(flag(args, '-kernel')).toBe('/k/Image');
+    expect(flag(args, '-append')).toBe('console=ttyAMA0 panic=-1');
+    expect(flag(args, '-device')).toBe('virtio-net-pci,netdev=n0,romfile=');
+    expect(kernelCommandLine('x', machine.append)).toBe('console=ttyAMA0 panic=-1 x');
+  });
+
   it('forwards SSH only from 127.0.0.1', () => {
     const args = buildQemuArgs({ ...base, sshPort: 40022 });
     expect(flag(args, '-netdev')).toBe('user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22');

@@ -13,10 +13,31 @@ export type SerialMode =
   /** A developer's terminal, multiplexed with the monitor (Ctrl-A X quits, Ctrl-A C monitor). */
   | 'mon:stdio';
 
+/** The board QEMU emulates and its serial console (kernel-patches/arches.json `qemu`). */
+export interface QemuMachine {
+  binary: string;
+  /** -machine type: q35 (x86_64), virt (arm64). */
+  machine: string;
+  /** The fixed kernel command line: the serial console (console=ttyS0, ttyAMA0), panic=-1, the arch's own. */
+  append: string;
+  /** The Debian package that installs `binary` (named when it is missing). */
+  debianPackage?: string;
+}
+
+/** x86_64's, what every run used before the arch axis (IOFS_QEMU replaces the binary, e.g. to test a missing QEMU). */
+export const X86_64_MACHINE: QemuMachine = {
+  binary: process.env.IOFS_QEMU ?? 'qemu-system-x86_64',
+  machine: 'q35',
+  append: 'console=ttyS0 panic=-1 no_timer_check',
+  debianPackage: 'qemu-system-x86',
+};
+
 export interface QemuArgsOptions {
   kernel: string;
+  /** Default: X86_64_MACHINE. */
+  machine?: QemuMachine;
   initrd?: string;
-  /** Appended after the fixed `console=ttyS0 panic=-1 no_timer_check`. */
+  /** Appended after the machine's fixed command line (x86_64: `console=ttyS0 panic=-1 no_timer_check`). */
   append?: string;
   memoryMiB: number;
   accel: Accel;
@@ -41,12 +62,12 @@ export interface QemuArgsOptions {
 /** The fixed part of the kernel command line: serial console, and a panic ends QEMU (with -no-reboot). */
 export const BASE_APPEND = 'console=ttyS0 panic=-1 no_timer_check';
 
-export function kernelCommandLine(extra?: string): string {
+export function kernelCommandLine(extra?: string, base = BASE_APPEND): string {
   const rest = (extra ?? '').trim();
-  return rest ? `${BASE_APPEND} ${rest}` : BASE_APPEND;
+  return rest ? `${base} ${rest}` : base;
 }
 
-/** argv for qemu-system-x86_64 (without the binary itself). */
+/** argv for the machine's QEMU binary (without the binary itself). */
 export function buildQemuArgs(o: QemuArgsOptions): string[] {
   if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 64) {
     throw new InputError(`memory must be a whole number of MiB, at least 64 (got ${o.memoryMiB})`);
@@ -61,7 +82,7 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
     throw new InputError(`icount shift must be 0-10 or "auto" (got ${o.icountShift})`);
   }
   const args = [
-    '-machine', `q35,accel=${o.accel}`,
+    '-machine', `${(o.machine ?? X86_64_MACHINE).machine},accel=${o.accel}`,
     // TCG emulates the richest CPU it can; KVM passes the host's through.
     '-cpu', o.accel === 'kvm' ? 'host' : 'max',
     '-m', String(o.memoryMiB),
@@ -71,7 +92,7 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
     '-kernel', o.kernel,
   ];
   if (o.initrd !== undefined) args.push('-initrd', o.initrd);
-  args.push('-append', kernelCommandLine(o.append));
+  args.push('-append', kernelCommandLine(o.append, (o.machine ?? X86_64_MACHINE).append));
   if (o.sshPort !== undefined) {
     // Bound to loopback only: the guest's root login must not be reachable from the network.
     args.push('-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`);

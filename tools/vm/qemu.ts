@@ -11,23 +11,27 @@ import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { formatTimestampedLine, LineSplitter, stripControl } from './console.js';
 import { pickFreePort } from './ports.js';
-import { buildQemuArgs, isHostForwardClash, type QemuArgsOptions } from './qemu-args.js';
+import { buildQemuArgs, isHostForwardClash, X86_64_MACHINE, type QemuArgsOptions } from './qemu-args.js';
 
-export const QEMU_BINARY = process.env.IOFS_QEMU ?? 'qemu-system-x86_64';
+export const QEMU_BINARY = X86_64_MACHINE.binary;
 
-let qemuVersionPromise: Promise<string> | undefined;
+const qemuVersions = new Map<string, Promise<string>>();
 
-/** "QEMU emulator version 7.2.22 (Debian …)", memoized. */
-export function qemuVersion(): Promise<string> {
-  qemuVersionPromise ??= execa(QEMU_BINARY, ['--version'])
-    .then((r) => r.stdout.split('\n')[0]?.trim() ?? 'unknown')
-    .catch((err: unknown) => {
-      qemuVersionPromise = undefined;
-      throw new InfraError(`cannot run ${QEMU_BINARY}: ${(err as Error).message}`, {
-        hint: 'install it: apt-get install qemu-system-x86 (or run scripts/setup)',
+/** "QEMU emulator version 7.2.22 (Debian …)", memoized per binary. */
+export function qemuVersion(binary = QEMU_BINARY, debianPackage = 'qemu-system-x86'): Promise<string> {
+  let p = qemuVersions.get(binary);
+  if (!p) {
+    p = execa(binary, ['--version'])
+      .then((r) => r.stdout.split('\n')[0]?.trim() ?? 'unknown')
+      .catch((err: unknown) => {
+        qemuVersions.delete(binary);
+        throw new InfraError(`cannot run ${binary}: ${(err as Error).message}`, {
+          hint: `install it: apt-get install ${debianPackage} (or run scripts/setup)`,
+        });
       });
-    });
-  return qemuVersionPromise;
+    qemuVersions.set(binary, p);
+  }
+  return p;
 }
 
 export interface QemuExit {
@@ -82,7 +86,7 @@ const EARLY_EXIT_WAIT_MS = 20_000;
 export async function startQemu(o: StartOptions): Promise<RunningQemu> {
   for (let attempt = 1; ; attempt++) {
     const sshPort = o.forwardSsh ? await pickFreePort() : undefined;
-    const argv = [QEMU_BINARY, ...buildQemuArgs({ ...o, sshPort, serial: 'stdio' })];
+    const argv = [(o.machine ?? X86_64_MACHINE).binary, ...buildQemuArgs({ ...o, sshPort, serial: 'stdio' })];
     const vm = spawn(argv, sshPort, o);
     // A clash is reported before the guest prints anything: wait for the first byte or the exit,
     // but not forever: a QEMU that does neither is the caller's to time out (its bound runs from startedAt).

@@ -14,7 +14,8 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
 import { buildCompanion, generateInitrd } from '../distro/index.js';
-import { applyImageEdits, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, expectedFile, hashFile, importImage, manifestTree, packInitrd, type PackResult } from '../initrd/index.js';
+import { applyImageEdits, archSysroot, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
+import { hostArchName, isForeign } from '../common/arch.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
 import { judgeBoot, judgeCheck, type Variables } from './checks.js';
@@ -74,6 +75,8 @@ export interface RunResult {
   /** The scenario's boot expectation, when it has one. */
   expectBoot?: BootExpectation;
   runDir: string;
+  /** The guest's architecture, when --arch named one (absent: x86_64). */
+  arch?: string;
   startedAt: string;
   finishedAt?: string;
   accel?: AccelDecision;
@@ -250,12 +253,24 @@ export async function digestParameter(digest: string | undefined, image: string,
 }
 
 /** Packs (with the workspace key), generates, or stats a given image; `what` names it in messages. */
-async function obtainImage(what: 'initrd' | 'disk', image: ImagePlan, publicKey: string, s: { name: string; file: string }, kernel: ImageKernel, signal?: AbortSignal): Promise<ImageRecord> {
+async function obtainImage(
+  what: 'initrd' | 'disk',
+  image: ImagePlan,
+  publicKey: string,
+  s: { name: string; file: string },
+  kernel: ImageKernel,
+  signal?: AbortSignal,
+  sysroot?: Sysroot,
+): Promise<ImageRecord> {
+  if (sysroot && (image.kind === 'generate' || (image.kind === 'pack' && image.companions))) {
+    // Both are built for the host: the generators run the host's tools into the image, the companions are compiled for it.
+    throw new InputError(`${path.basename(s.file)}: ${image.kind === 'generate' ? `a ${image.generator} initrd` : 'companion builds'} can only be made for the host's architecture (${hostArchName()}) so far`);
+  }
   if (image.kind === 'pack') {
     const pack = image.pack;
     log.step(`${s.name}: packing ${pack.format} ${what} (${pack.compress ?? 'default compression'})`);
     const replaceFiles = await companionFiles(image.companions);
-    const packed = await untilAborted(packInitrd({ ...pack, replaceFiles, authorizedKeys: [publicKey], signal }), signal);
+    const packed = await untilAborted(packInitrd({ ...pack, replaceFiles, authorizedKeys: [publicKey], signal, ...(sysroot ? { sysroot } : {}) }), signal);
     return { ...packed, path: packed.output };
   }
   if (image.kind === 'generate') return untilAborted(generatedImage(image, kernel, s, signal), signal);
@@ -282,13 +297,13 @@ export function consoleLogTimeOf(consoleLog: string, line: string): number | und
  * (${initrdFileSha256:…}, ${initrdFileBytes:…}), from the tree the initrd is
  * packed from (manifest and payload; without the SSH key, added at pack time).
  */
-export async function expectedInitrdFiles(plan: Pick<ScenarioPlan, 'scenario' | 'initrd' | 'initrdFiles'>): Promise<Variables['initrdFiles']> {
+export async function expectedInitrdFiles(plan: Pick<ScenarioPlan, 'scenario' | 'initrd' | 'initrdFiles'>, sysroot?: Sysroot): Promise<Variables['initrdFiles']> {
   const out: Variables['initrdFiles'] = {};
   if (plan.initrdFiles.length === 0) return out;
   const where = path.basename(plan.scenario.file);
   if (plan.initrd.kind !== 'pack') throw new InputError(`${where}: \${initrdFile…:PATH} needs an initrd packed from a manifest`);
   const { manifestPath, payloadBytes } = plan.initrd.pack;
-  const tree = await manifestTree(manifestPath, { payloadBytes });
+  const tree = await manifestTree(manifestPath, { payloadBytes, sysroot });
   for (const f of plan.initrdFiles) {
     out[f] = await expectedFile(tree, f).catch((err: Error) => {
       throw new InputError(`${where}: \${initrdFile…:${f}}: the initrd packed from ${manifestPath} holds no such file (${err.message})`);
@@ -309,6 +324,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     observedOutcome: undefined,
     expectBoot: undefined,
     runDir: plan.runDir,
+    ...(plan.arch ? { arch: plan.arch.name } : {}),
     startedAt: new Date(t0).toISOString(),
     commandLine: plan.boot.commandLine,
     memoryMiB: plan.boot.memoryMiB,
@@ -340,15 +356,20 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await save();
+    // Another architecture's guest userland comes from its Debian packages, unpacked into a sysroot.
+    const sysroot = plan.arch ? await archSysroot(plan.arch, cacheDir()) : undefined;
     // 0. Host files the checks compare against: a missing one is the scenario's fault, found before any build.
     const hostSha256: Record<string, string> = {};
     for (const f of plan.hostFiles) {
-      hostSha256[f] = await sha256File(f).catch((err: NodeJS.ErrnoException) => {
+      // With a sysroot the guest's binaries are its files: a path it holds (/bin/busybox) is read there.
+      const inSysroot = sysroot ? hostPathOf(f, sysroot) : undefined;
+      const file = inSysroot && (await fs.stat(inSysroot).catch(() => undefined)) ? inSysroot : f;
+      hostSha256[f] = await sha256File(file).catch((err: NodeJS.ErrnoException) => {
         throw new InputError(`${path.basename(s.file)}: \${hostSha256:…} names ${f}, which cannot be read (${err.code ?? err.message})`);
       });
     }
     // Guest files the checks compare against, as packing will make them: a path the initrd will not hold is the scenario's fault, found before any build.
-    const initrdFiles = await expectedInitrdFiles(plan);
+    const initrdFiles = await expectedInitrdFiles(plan, sysroot);
     // 1. Kernel.
     let bzImage: string;
     const tBuild = Date.now();
@@ -372,10 +393,10 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     const key = await ensureSshKey();
     const tPack = Date.now();
     const imageKernel: ImageKernel = { ...(result.kernelRelease ? { release: result.kernelRelease } : {}), ...(result.kernel?.buildDir ? { buildDir: result.kernel.buildDir } : {}) };
-    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal);
+    let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal, sysroot);
     // Taken from the pristine image: edits after it are what the kernel must refuse.
     const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name)].filter(Boolean).join(' ');
-    result.commandLine = kernelCommandLine(append);
+    result.commandLine = kernelCommandLine(append, plan.boot.machine?.append);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
       const { edits, editedOutput } = plan.initrd.edits;
@@ -394,7 +415,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       };
     }
     result.initrd = initrd;
-    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s, imageKernel, opts.signal);
+    if (plan.disk) result.disk = await obtainImage('disk', plan.disk, key.publicKey, s, imageKernel, opts.signal, sysroot);
     if (plan.initrd.kind !== 'image' || plan.disk?.kind === 'pack') result.timings.packS = secondsSince(tPack);
     vars = {
       scalars: {
@@ -411,13 +432,15 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     if (opts.signal?.aborted) interrupted();
 
     // 3. Boot and wait for SSH.
+    const foreign = plan.arch && isForeign(plan.arch) ? `an ${plan.arch.name} guest on an ${hostArchName()} host (KVM runs the host's architecture only)` : undefined;
     result.accel = await resolveAccel(plan.boot.accel, bzImage, {
-      tcgOnlyBecause: plan.boot.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined,
+      tcgOnlyBecause: foreign ?? (plan.boot.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined),
     });
-    result.qemu = { version: await qemuVersion() };
+    result.qemu = { version: await qemuVersion(plan.boot.machine?.binary, plan.boot.machine?.debianPackage) };
     log.step(`${s.name}: booting (${result.accel.accel}; ${result.accel.why})`);
     guest = await Guest.start({
       kernel: bzImage,
+      ...(plan.boot.machine ? { machine: plan.boot.machine } : {}),
       initrd: initrd.path,
       append,
       memoryMiB: plan.boot.memoryMiB,

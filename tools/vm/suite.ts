@@ -1,4 +1,5 @@
 /** Running several scenarios, concurrently if asked, with every input checked before anything boots. */
+import type { Arch } from '../common/arch.js';
 import { InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import type { AccelMode } from './accel.js';
@@ -20,6 +21,8 @@ export interface SuiteOptions {
   baseRef?: string;
   accel: AccelMode;
   icountShift?: number | 'auto';
+  /** Build, pack and boot for this architecture (default: x86_64, the host's). */
+  arch?: Arch;
   runsDir?: string;
   signal?: AbortSignal;
   /** Called as each scenario finishes (for the summary line). */
@@ -57,7 +60,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
       }
       const runDir = await createRunDir(s.name, o.runsDir);
       log.step(`${s.name}: run directory ${runDir}`);
-      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, baseRef: o.baseRef, accel: o.accel, icountShift: o.icountShift });
+      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, baseRef: o.baseRef, accel: o.accel, icountShift: o.icountShift, ...(o.arch ? { arch: o.arch } : {}) });
       const r = await runScenario(plan, { signal: o.signal });
       results[idx] = r;
       o.onResult?.(r);

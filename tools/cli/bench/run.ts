@@ -7,7 +7,7 @@ import { log } from '../../common/log.js';
 import type { BenchMatrix, BenchMeta, BenchPlan, BootRecord, IcountShift, RawRun, Selection } from '../../bench/index.js';
 import type { AccelMode } from '../../vm/index.js';
 import { action, type ActionContext } from '../action.js';
-import { KCIDB_HELP, accelOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, parsePositiveInt, type KcidbCliOptions } from '../options.js';
+import { KCIDB_HELP, accelOption, archOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, parsePositiveInt, type KcidbCliOptions } from '../options.js';
 
 interface BenchCliOptions extends KcidbCliOptions {
   handover?: boolean;
@@ -25,6 +25,7 @@ interface BenchCliOptions extends KcidbCliOptions {
   dryRun?: boolean;
   bootTimeout?: number;
   jobs?: number;
+  arch?: string;
 }
 
 function parseList(value: string): string[] {
@@ -52,6 +53,7 @@ export function registerBenchRun(program: Command): Command {
     .option('--no-read', 'leave out the read case (/init reads one payload file)')
     .option('--icount <shift>', 'guest clock: QEMU -icount shift=N (0-10: deterministic, 2^N ns per instruction), auto, or off (host wall clock); default: the matrix\'s', parseBenchIcount)
     .addOption(accelOption())
+    .addOption(archOption('build, pack and boot for this architecture: arm64 cross-builds the matrix\'s kernel and boots qemu-system-aarch64 (TCG); --publish then writes test-vms/bench/results-arm64/'))
     .option('-k, --kernel <bzImage>', 'boot this kernel in every mode instead of building the matrix\'s')
     .option('--out <dir>', 'results directory (default: <cache>/bench/<UTC stamp>/)')
     .option('--publish', 'also copy the results to test-vms/bench/results/ (what the README shows)')
@@ -150,7 +152,10 @@ async function rerender(matrix: BenchMatrix, from: string, opts: BenchCliOptions
   }
   const { markdown } = await writeResults(matrix, { meta: merged.meta, records: merged.boots, cells: summarize(merged.boots) }, outDir);
   process.stdout.write(markdown);
-  if (opts.publish) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+  if (opts.publish) {
+    const { publishedDirFor } = await import('../../bench/index.js');
+    for (const f of await publishResults(outDir, publishedDirFor(merged.meta))) log.info(`published ${f}`);
+  }
   return ExitCode.OK;
 }
 
@@ -181,8 +186,10 @@ async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: B
   const icountShift = opts.icount === 'off' ? undefined : (opts.icount ?? matrix.icount);
   const jobs = opts.jobs ?? defaultBenchJobs({ icountShift, cpus: os.cpus().length, freeMiB: os.freemem() / 2 ** 20, memoryMiB: matrix.memoryMiB });
   log.step(`bench: ${plan.cells.length} cells × ${plan.bootsPerCell} boots, ${jobs} at a time; results in ${outDir}`);
+  const arch = opts.arch === undefined ? undefined : await (await import('../../common/arch.js')).getArch(opts.arch);
   const result = await runBench(matrix, plan, {
     outDir,
+    ...(arch ? { arch } : {}),
     accel: opts.accel,
     icountShift,
     jobs,
@@ -195,7 +202,10 @@ async function runMatrix({ signal }: ActionContext, matrix: BenchMatrix, plan: B
   process.stdout.write(markdown);
   log.info(`results: ${outDir}`);
   if (opts.kcidb) await (await import('../kcidb.js')).writeBenchKcidb(opts.kcidb, plan, result, outDir, opts);
-  if (opts.publish && !signal.aborted) for (const f of await publishResults(outDir)) log.info(`published ${f}`);
+  if (opts.publish && !signal.aborted) {
+    const { publishedDirFor } = await import('../../bench/index.js');
+    for (const f of await publishResults(outDir, publishedDirFor(result.meta))) log.info(`published ${f}`);
+  }
   return result.records.every((r) => r.outcome === 'PASS') ? ExitCode.OK : ExitCode.FAIL;
 }
 

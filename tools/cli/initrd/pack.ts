@@ -4,6 +4,7 @@ import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { PackOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
+import { archOption } from '../options.js';
 import { CMDLINE_OPTION, reportDigest } from './digest.js';
 
 interface PackCliOptions {
@@ -17,6 +18,7 @@ interface PackCliOptions {
   appendManifest: string[];
   output: string;
   cmdline?: string;
+  arch?: string;
 }
 
 export function registerPack(group: Command): void {
@@ -33,6 +35,7 @@ export function registerPack(group: Command): void {
     .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends); repeatable, in order', collect, [])
     .option(...CMDLINE_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
+    .addOption(archOption("the guest's architecture: another one than the host's takes the manifest's binaries from Debian's packages for it (kernel-patches/arches.json), fetched into <cache>/sysroots/"))
     .addHelpText(
       'after',
       `
@@ -43,12 +46,13 @@ Examples:
   a layered initrd: an early cpio, the EROFS image, two archives after it (later files win):
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs --early-manifest test-vms/layered/early/manifest.json \\
       --append-manifest test-vms/layered/after/manifest.json --append-manifest test-vms/layered/after2/manifest.json -o layered.img
+  iofs initrd pack -m test-vms/guest/manifest.json -f erofs --arch arm64 -o guest-arm64.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
     .action(
       action(
         async ({ signal }, o: PackCliOptions) => {
-          const { packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
+          const { archSysroot, packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
           const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output, signal };
           if (o.compress !== undefined) opts.compress = o.compress;
           if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
@@ -56,6 +60,11 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           if (o.earlyManifest !== undefined) opts.earlyManifestPath = o.earlyManifest;
           if (o.appendManifest.length > 0) opts.appendManifestPaths = o.appendManifest;
           if (o.authorizedKey.length > 0) opts.authorizedKeys = await readKeys(o.authorizedKey);
+          if (o.arch !== undefined) {
+            const { getArch } = await import('../../common/arch.js');
+            const { cacheDir } = await import('../../common/paths.js');
+            opts.sysroot = await archSysroot(await getArch(o.arch), cacheDir());
+          }
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);

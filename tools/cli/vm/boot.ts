@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AccelMode } from '../../vm/index.js';
 import { action } from '../action.js';
-import { accelOption, icountOption, parsePositiveInt } from '../options.js';
+import { accelOption, archOption, icountOption, parsePositiveInt } from '../options.js';
 
 interface BootOpts {
   kernel: string;
@@ -11,6 +11,7 @@ interface BootOpts {
   memory: number;
   accel: AccelMode;
   icount?: number | 'auto';
+  arch?: string;
 }
 
 export function registerVmBoot(group: Command): void {
@@ -24,6 +25,7 @@ export function registerVmBoot(group: Command): void {
     .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
     .addOption(accelOption())
     .addOption(icountOption())
+    .addOption(archOption('the kernel\'s architecture: arm64 boots an Image in qemu-system-aarch64 -machine virt (TCG), console ttyAMA0'))
     .addHelpText(
       'after',
       `
@@ -36,11 +38,14 @@ workspace key (<cache>/keys/id_ed25519.pub) accepts it.
 Examples:
   iofs vm boot --kernel "$(iofs kernel build | tail -1)" --initrd guest.cpio.gz
   iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg
-  iofs vm boot -k bzImage -i two-stage.cpio.gz --disk guest.erofs   # the userspace two-stage boot`,
+  iofs vm boot -k bzImage -i two-stage.cpio.gz --disk guest.erofs   # the userspace two-stage boot
+  iofs vm boot --arch arm64 -k "$(iofs kernel build --arch arm64 | tail -1)" -i guest-arm64.erofs`,
     )
     .action(
       action(async (_ctx, opts: BootOpts) => {
         const { bootInteractive } = await import('../../vm/index.js');
+        const { getArch, hostArchName, isForeign } = await import('../../common/arch.js');
+        const arch = opts.arch === undefined ? undefined : await getArch(opts.arch);
         const r = await bootInteractive({
           kernel: opts.kernel,
           initrd: opts.initrd,
@@ -49,6 +54,8 @@ Examples:
           accel: opts.accel,
           icountShift: opts.icount,
           ...(opts.disk ? { disks: opts.disk } : {}),
+          ...(arch ? { machine: arch.qemu } : {}),
+          ...(arch && isForeign(arch) ? { tcgOnlyBecause: `an ${arch.name} kernel on an ${hostArchName()} host` } : {}),
         });
         return r.exitCode;
       }),

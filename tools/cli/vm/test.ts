@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../common/atomic.js';
 import { log } from '../../common/log.js';
 import type { AccelMode, RunResult } from '../../vm/index.js';
 import { action } from '../action.js';
-import { KCIDB_HELP, accelOption, baseRefOption, icountOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, treeOption, type KcidbCliOptions } from '../options.js';
+import { KCIDB_HELP, accelOption, archOption, baseRefOption, icountOption, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, treeOption, type KcidbCliOptions } from '../options.js';
 
 interface TestOptions extends KcidbCliOptions {
   jobs: number;
@@ -14,6 +14,7 @@ interface TestOptions extends KcidbCliOptions {
   baseRef?: string;
   keepGoing?: boolean;
   icount?: number | 'auto';
+  arch?: string;
 }
 
 export function registerVmTest(group: Command): void {
@@ -32,6 +33,7 @@ export function registerVmTest(group: Command): void {
     .addOption(kcidbOption())
     .addOption(kcidbOriginOption())
     .addOption(kcidbCacheUrlOption())
+    .addOption(archOption())
     .addHelpText(
       'after',
       `
@@ -51,6 +53,12 @@ documented message) PASSes when the boot did what it expects and FAILs with
 "initrd.edits" corrupts the packed image before boot (both copies are kept);
 "disk" adds a read-only virtio drive, /dev/vda.
 
+--arch arm64: the same scenarios on arm64. The kernel is cross-built (guest.config
+replaced by guest-arm64.config, see kernel-patches/arches.json), the guest's busybox and
+dropbear (and their libraries) come from Debian's arm64 packages unpacked into
+<cache>/sysroots/, and QEMU is qemu-system-aarch64 -machine virt -cpu max under TCG,
+console ttyAMA0 (without no_timer_check, an x86 parameter); \${hostSha256:/bin/busybox} is read in that sysroot.
+
 Scenario format, check vocabulary and variables: test-vms/README.md (Scenarios).
 
 Examples:
@@ -60,12 +68,14 @@ Examples:
   iofs vm test ./my-scenario.json --kernel ~/linux/arch/x86/boot/bzImage --accel tcg
   iofs vm test kmode-erofs-lz4hc --tree ~/linux     # your checkout, with the series applied by you
   iofs vm test 'kmode-*' --keep-going --kcidb kcidb.json
+  iofs vm test kmode-erofs-inplace kmode-cpio-gzip --arch arm64
 ${KCIDB_HELP}`,
     )
     .action(
       action(
         async ({ signal }, scenarios: string[], opts: TestOptions) => {
           const { runScenarios, summaryLine, worstExitCode } = await import('../../vm/index.js');
+          const arch = opts.arch === undefined ? undefined : await (await import('../../common/arch.js')).getArch(opts.arch);
           const { results, notRun } = await runScenarios({
             scenarios,
             jobs: opts.jobs,
@@ -75,6 +85,7 @@ ${KCIDB_HELP}`,
             baseRef: opts.baseRef,
             accel: opts.accel,
             icountShift: opts.icount,
+            ...(arch ? { arch } : {}),
             signal,
             onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
           });
