@@ -38,10 +38,20 @@ export function reportModes(matrix: BenchMatrix): ReportMode[] {
   return matrix.modes.map((m) => ({ name: m.name, kind: modeKind(m), description: m.description }));
 }
 
+/**
+ * A given kernel's path as the table shows it: relative inside the repository,
+ * as recorded outside it (a path relative to the clone would change with
+ * where the clone is, and the published table is re-rendered in the tests).
+ */
+function shownKernelPath(p: string): string {
+  const rel = path.relative(repoRoot, p);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
 /** The run's facts, one line each, for the table's header. */
 export function runFacts(meta: BenchMeta): Array<[string, string]> {
   const kernels = Object.values(meta.kernels).map((k) => {
-    const what = k.spec === 'given' ? `given bzImage ${path.relative(repoRoot, k.bzImage)}` : `${k.spec.base} + ${k.spec.fragments.join(', ')}${k.spec.patches ? ', series applied' : ', pristine'}`;
+    const what = k.spec === 'given' ? `given kernel image ${shownKernelPath(k.bzImage)}` : `${k.spec.base} + ${k.spec.fragments.join(', ')}${k.spec.patches ? ', series applied' : ', pristine'}`;
     const state = k.seriesState && k.seriesState !== 'applied' ? `; tree ${k.seriesState}` : '';
     const dirty = k.treeDirty ? '; tree DIRTY (uncommitted changes were built)' : '';
     return `${k.release ?? 'unknown release'} (${what}${k.seriesHash ? `; series hash ${k.seriesHash.slice(0, 12)}` : ''}${state}${dirty})`;

@@ -78,6 +78,13 @@ describe('buildQemuArgs', () => {
   it('keeps mon:stdio for interactive boots', () => {
     expect(flag(buildQemuArgs({ ...base, serial: 'mon:stdio' }), '-serial')).toBe('mon:stdio');
   });
+
+  it('appends an unattended console to a file QEMU opens itself, commas in its path escaped', () => {
+    const args = buildQemuArgs({ ...base, serial: { file: '/runs/a,b/console.raw' } });
+    expect(flag(args, '-chardev')).toBe('file,id=console,path=/runs/a,,b/console.raw,append=on');
+    expect(flag(args, '-serial')).toBe('chardev:console');
+    expect(flag(args, '-monitor')).toBe('none');
+  });
 });
 
 describe('kernelCommandLine', () => {

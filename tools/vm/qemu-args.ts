@@ -8,8 +8,10 @@ export type Accel = 'kvm' | 'tcg';
 
 /** Where the guest's serial console goes. */
 export type SerialMode =
-  /** Our pipe: the runner reads stdout, timestamps and logs it. */
+  /** QEMU's stdout (LAVA's dispatcher reads it there). */
   | 'stdio'
+  /** A file QEMU appends to and the runner follows (tools/vm/file-tail.ts says why not a pipe). */
+  | { file: string }
   /** A developer's terminal, multiplexed with the monitor (Ctrl-A X quits, Ctrl-A C monitor). */
   | 'mon:stdio';
 
@@ -101,7 +103,9 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
   } else {
     args.push('-nic', 'none');
   }
-  args.push('-serial', o.serial, '-monitor', 'none');
+  if (typeof o.serial === 'string') args.push('-serial', o.serial);
+  else args.push('-chardev', `file,id=console,path=${qemuOptionValue(o.serial.file)},append=on`, '-serial', 'chardev:console');
+  args.push('-monitor', 'none');
   if (o.icountShift !== undefined) args.push('-icount', `shift=${o.icountShift},sleep=off`);
   for (const disk of o.disks ?? []) {
     // readonly=on: the guest cannot change the file the run directory records (path, size, sha256).

@@ -1,14 +1,19 @@
 /**
- * Running QEMU unattended: the serial console arrives on our pipe, is written
- * raw (console.raw) and line by line with host timestamps (console.log), and
+ * Running QEMU unattended: the serial console is written by QEMU itself into
+ * console.raw, followed from there line by line with host timestamps
+ * (console.log), and
  * handed to listeners as it comes, so the runner can watch for panics while
  * it waits for SSH.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa, type ResultPromise } from 'execa';
 import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { FileTail } from './file-tail.js';
 import { formatTimestampedLine, LineSplitter, stripControl } from './console.js';
 import { pickFreePort } from './ports.js';
 import { buildQemuArgs, isHostForwardClash, X86_64_MACHINE, type QemuArgsOptions } from './qemu-args.js';
@@ -78,7 +83,7 @@ const CLASH_ATTEMPTS = 5;
 const EARLY_EXIT_WAIT_MS = 20_000;
 
 /**
- * Starts QEMU with the serial console on a pipe. A port clash on the SSH
+ * Starts QEMU with the serial console in a file. A port clash on the SSH
  * forward (another process bound it after we picked it) is retried with a new
  * port; any other early exit is returned as an exited QEMU for the caller to
  * classify (it has the stderr).
@@ -86,8 +91,11 @@ const EARLY_EXIT_WAIT_MS = 20_000;
 export async function startQemu(o: StartOptions): Promise<RunningQemu> {
   for (let attempt = 1; ; attempt++) {
     const sshPort = o.forwardSsh ? await pickFreePort() : undefined;
-    const argv = [(o.machine ?? X86_64_MACHINE).binary, ...buildQemuArgs({ ...o, sshPort, serial: 'stdio' })];
-    const vm = spawn(argv, sshPort, o);
+    // A caller without console files gets a scratch console, removed with the QEMU.
+    const scratch = o.consoleFiles ? undefined : await mkdtemp(path.join(tmpdir(), 'iofs-console-'));
+    const consoleFile = { raw: o.consoleFiles?.raw ?? path.join(scratch ?? '', 'console.raw'), scratch };
+    const argv = [(o.machine ?? X86_64_MACHINE).binary, ...buildQemuArgs({ ...o, sshPort, serial: { file: consoleFile.raw } })];
+    const vm = await spawn(argv, sshPort, consoleFile, o);
     // A clash is reported before the guest prints anything: wait for the first byte or the exit,
     // but not forever: a QEMU that does neither is the caller's to time out (its bound runs from startedAt).
     let quiet: NodeJS.Timeout | undefined;
@@ -106,22 +114,29 @@ export async function startQemu(o: StartOptions): Promise<RunningQemu> {
   }
 }
 
-function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): RunningQemu & { firstByte: Promise<void>; closeFiles(): Promise<void> } {
+async function spawn(
+  argv: string[],
+  sshPort: number | undefined,
+  { raw: rawPath, scratch }: { raw: string; scratch: string | undefined },
+  o: StartOptions,
+): Promise<RunningQemu & { firstByte: Promise<void>; closeFiles(): Promise<void> }> {
+  // QEMU appends the console to console.raw itself (see file-tail.ts for why not a pipe).
+  const startOffset = await stat(rawPath).then((st) => st.size, () => 0);
+  await appendFile(rawPath, '');
   const startedAt = Date.now();
   const [bin, ...args] = argv as [string, ...string[]];
   const child: ResultPromise = execa(bin, args, {
     stdin: 'ignore',
-    stdout: 'pipe',
+    stdout: 'ignore',
     stderr: 'pipe',
-    buffer: { stdout: false, stderr: true },
-    // stdout is read as Buffers (console.raw keeps the exact bytes); stderr is buffered as text.
+    // stderr (QEMU's own errors) is buffered as text.
+    buffer: { stderr: true },
     encoding: 'buffer',
     reject: false,
     // execa kills the child if this process exits for any reason.
     cleanup: true,
     forceKillAfterDelay: 2000,
   });
-  const raw: WriteStream | undefined = o.consoleFiles ? createWriteStream(o.consoleFiles.raw, { flags: 'a' }) : undefined;
   const logFile: WriteStream | undefined = o.consoleFiles ? createWriteStream(o.consoleFiles.log, { flags: 'a' }) : undefined;
   const splitter = new LineSplitter();
   const lines: string[] = [];
@@ -140,21 +155,25 @@ function spawn(argv: string[], sshPort: number | undefined, o: StartOptions): Ru
       log.debug(`console listener failed: ${(err as Error).message}`);
     }
   };
-  // Bytes go to console.raw untouched; lines are decoded (a UTF-8 sequence may span chunks).
+  // Lines are decoded as they come (a UTF-8 sequence may span chunks).
   const decoder = new StringDecoder('utf8');
-  child.stdout?.on('data', (chunk: Buffer) => {
+  const tail = new FileTail(rawPath, startOffset, (chunk) => {
     if (firstConsoleByteAt === undefined) {
       firstConsoleByteAt = Date.now();
       resolveFirst();
     }
-    raw?.write(chunk);
     for (const line of splitter.push(decoder.write(chunk))) emit(line);
   });
+  await tail.start();
   const closeFiles = async (): Promise<void> => {
-    await Promise.all([raw, logFile].map((s) => (s ? new Promise<void>((r) => s.end(r)) : Promise.resolve())));
+    await tail.stop().catch((err: unknown) => log.debug(`reading ${rawPath} failed: ${(err as Error).message}`));
+    if (logFile) await new Promise<void>((r) => logFile.end(r));
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   };
   const exited: Promise<QemuExit> = child.then(
     async (r) => {
+      // The last bytes QEMU wrote are read before the last line is flushed.
+      await tail.stop().catch(() => undefined);
       for (const line of splitter.flush()) emit(line);
       exitedFlag = true;
       await closeFiles();
