@@ -16,7 +16,7 @@ export const STATUS_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-er
 /** tools/fuzz/run.ts FUZZ_FRAGMENTS */
 export const FUZZ_FRAGMENTS: readonly string[] = ['guest', 'erofs', 'initrd-erofs', 'debug'];
 /** tools/fuzz/run.ts FUZZ_APPEND */
-export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1';
+export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1';
 /** tools/fuzz/plan.ts FUZZ_REGIONS */
 export const FUZZ_REGIONS: readonly FuzzRegion[] = ['superblock', 'inode', 'directory', 'compressed-data', 'truncation', 'magic-garbage', 'size', 'layers'];
 /** tools/patches/bisect.ts BisectExit.ABORT: git bisect run stops on it instead of marking a commit. */

@@ -15,8 +15,11 @@ import { repoRoot, testVmsDir } from '../common/paths.js';
 import { stripControl } from '../vm/index.js';
 import type { FuzzClass, Owner, Verdict } from './classify.js';
 import { countCases, type CaseResult, type FuzzCounts, type FuzzSummary } from './run.js';
+import type { VerifyOutcome, VerifySummary } from './verify.js';
 
 export const fuzzRecordPath = path.join(testVmsDir, 'fuzz', 'results', 'record.json');
+/** The record of a full run with verification on (--verify): a separate claim, a separate file. */
+export const fuzzVerifyRecordPath = path.join(testVmsDir, 'fuzz', 'results', 'record-verify.json');
 
 /** How the record is made, for the test that skips until it exists. */
 export const FUZZ_RECORD_COMMAND = 'scripts/fuzz --publish, i.e. iofs vm fuzz --count 300 --seed 1 --jobs 2 --publish';
@@ -32,6 +35,8 @@ export interface FuzzRecordCase {
   /** The image was mounted as the root (our success line was printed). */
   mounted: boolean;
   retriedAfterTimeout?: boolean;
+  /** With --verify: intact, refused, or mounted-tampered (verify.ts). */
+  verify?: VerifyOutcome;
   /** Non-boots only: the console around the line that decided the verdict (host timestamps removed). */
   console?: string[];
 }
@@ -58,6 +63,8 @@ export interface FuzzRecord {
     configHash: string;
   };
   image: { bytes: number; sha256: string };
+  /** With --verify: the digest every boot was given and what became of the tampered images. */
+  verify?: VerifySummary;
   cases: FuzzRecordCase[];
 }
 
@@ -125,12 +132,14 @@ export function fuzzRecord(s: Omit<FuzzSummary, 'runDir'> & { cases: readonly Ca
       configHash: b.configHash,
     },
     image: { bytes: s.image.bytes, sha256: s.image.sha256 },
+    ...(s.verify ? { verify: s.verify } : {}),
     cases: [...s.cases]
       .sort((a, b2) => a.id - b2.id)
       .map((c) => {
         const v = c.verdict;
         const out: FuzzRecordCase = { id: c.id, region: c.region, mutation: c.mutation, class: v.class, kind: v.kind, ...(v.owner ? { owner: v.owner } : {}), mounted: v.mounted };
         if (c.retriedAfterTimeout) out.retriedAfterTimeout = true;
+        if (c.verify) out.verify = c.verify;
         if (v.class !== 'booted') out.console = consoleExcerpt(consoles.get(c.id) ?? '', v);
         return out;
       }),
@@ -143,7 +152,7 @@ export function recordCounts(r: Pick<FuzzRecord, 'cases'>): FuzzCounts {
 }
 
 /** Reads a run directory (summary.json, cases/*\/console.log) and writes its record to `dest`; returns dest relative to the repository. */
-export async function publishFuzzRecord(runDir: string, dest = fuzzRecordPath): Promise<string> {
+export async function publishFuzzRecord(runDir: string, dest?: string): Promise<string> {
   let summary: FuzzSummary & { cases: CaseResult[] };
   try {
     summary = JSON.parse(await fs.readFile(path.join(runDir, 'summary.json'), 'utf8')) as FuzzSummary & { cases: CaseResult[] };
@@ -158,7 +167,8 @@ export async function publishFuzzRecord(runDir: string, dest = fuzzRecordPath): 
     consoles.set(c.id, await fs.readFile(path.join(runDir, c.dir, 'console.log'), 'utf8').catch(() => ''));
   }
   const record = fuzzRecord(summary, consoles);
-  await fs.mkdir(path.dirname(dest), { recursive: true });
-  await writeFileAtomic(dest, `${JSON.stringify(record, null, 2)}\n`);
-  return path.relative(repoRoot, dest);
+  const to = dest ?? (summary.verify ? fuzzVerifyRecordPath : fuzzRecordPath);
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await writeFileAtomic(to, `${JSON.stringify(record, null, 2)}\n`);
+  return path.relative(repoRoot, to);
 }

@@ -21,21 +21,24 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { InputError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
-import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
+import { applyImageEdits, describeImageEdit, erofsImageDigest, packInitrd } from '../initrd/index.js';
 import { buildKernel, type BuildMetadata } from '../kernel/index.js';
 import { createRunDir, inspectKernel, qemuVersion, resolveAccel, type AccelDecision, type AccelMode } from '../vm/index.js';
 import { fuzzBoot } from './boot.js';
 import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
 import { parseErofsLayout } from './layout.js';
 import { FUZZ_REGIONS, planFuzz, type FuzzCase, type FuzzRegion } from './plan.js';
+import { judgeVerification, summarizeVerification, type VerifyOutcome, type VerifySummary } from './verify.js';
 
 /** What the fuzz kernel is built from: the series, and KASAN & co. */
 export const FUZZ_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'debug'];
 /**
- * Appended to the command line: a KASAN report or a WARNING panics at once
- * (QEMU exits, the case ends) instead of the boot carrying on.
+ * Appended to the command line: a KASAN report, a WARNING or a soft lockup
+ * panics at once (QEMU exits, the case ends) instead of the boot carrying
+ * on; a hung task too once sysctls apply (just before init runs; a hang
+ * earlier is still reported, and classified from the report).
  */
-export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1';
+export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1';
 
 export interface FuzzOptions {
   seed: number;
@@ -55,6 +58,8 @@ export interface FuzzOptions {
   regions?: readonly FuzzRegion[];
   /** Only these case ids (replaying a case: same seed and count, --case N). */
   only?: readonly number[];
+  /** Boot every case with initrd_erofs_sha256= of the unmodified image (verify.ts). */
+  verify?: boolean;
   signal?: AbortSignal;
   /** Called after each case. */
   onCase?: (r: CaseResult, done: number, total: number) => void;
@@ -68,6 +73,8 @@ export interface CaseResult {
   /** describeImageEdit of each edit. */
   described: string[];
   verdict: Verdict;
+  /** With --verify: whether the mutant's image was intact, refused, or (a failure) mounted though tampered. */
+  verify?: VerifyOutcome;
   /** A timeout or emulation flake that was run again alone with twice the bound: what the second run said. */
   retriedAfterTimeout?: boolean;
   wallS: number;
@@ -117,7 +124,9 @@ export interface FuzzSummary {
   notable: Array<{ id: number; region: string; mutation: string; class: FuzzClass; kind: string; owner?: string; line: string; frames?: string[]; dir: string }>;
   /** The control case (unmodified image) did not boot: the harness or kernel is broken, nothing else means anything. */
   controlFailed: boolean;
-  /** A hang, or a crash attributed to init/initrd_erofs.c. */
+  /** With --verify: the digest given and what became of the tampered images. */
+  verify?: VerifySummary;
+  /** A hang, a crash attributed to init/initrd_erofs.c, or (with --verify) a tampered image mounted. */
   oursFailed: boolean;
 }
 
@@ -199,9 +208,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const accel = await resolveAccel(o.accel, kernel);
   const qemu = await qemuVersion();
   const image = { path: basePath, bytes: base.length, sha256: sha256(base) };
+  const digest = o.verify ? await erofsImageDigest(basePath) : undefined;
+  if (o.verify && !digest) throw new InputError(`--verify: ${basePath} holds no EROFS image to bind`);
+  const append = digest ? `${FUZZ_APPEND} ${digest.cmdline}` : FUZZ_APPEND;
   await writeFileAtomic(
     path.join(runDir, 'plan.json'),
-    `${JSON.stringify({ seed: o.seed, count: o.count, kernel, kernelRelease, image, append: FUZZ_APPEND, memoryMiB: o.memoryMiB, layout: { blocks: layout.blocks, blockSize: layout.blockSize, inodes: layout.inodes.length, checksummed: layout.checksummed }, cases: planned }, null, 2)}\n`,
+    `${JSON.stringify({ seed: o.seed, count: o.count, kernel, kernelRelease, image, append, memoryMiB: o.memoryMiB, layout: { blocks: layout.blocks, blockSize: layout.blockSize, inodes: layout.inodes.length, checksummed: layout.checksummed }, cases: planned }, null, 2)}\n`,
   );
 
   const results: CaseResult[] = [];
@@ -214,10 +226,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     const mutated = applyImageEdits(base, c.edits);
     const imagePath = path.join(dir, 'image.erofs');
     await fs.writeFile(imagePath, mutated);
-    const boot = await fuzzBoot({ kernel, initrd: imagePath, append: FUZZ_APPEND, memoryMiB: o.memoryMiB, accel: accel.accel, dir, boundS, settleS: o.settleS, signal: o.signal });
+    const boot = await fuzzBoot({ kernel, initrd: imagePath, append, memoryMiB: o.memoryMiB, accel: accel.accel, dir, boundS, settleS: o.settleS, signal: o.signal });
     if (boot.interrupted) return undefined;
     const verdict = classifyBoot({ lines: boot.lines, timedOut: boot.timedOut, exitCode: boot.exit.code });
-    const result: CaseResult = { id: c.id, region: c.region, mutation: c.mutation, edits: c.edits, described: c.edits.map(describeImageEdit), verdict, wallS: boot.wallS, imageBytes: mutated.length, dir: path.relative(runDir, dir) };
+    const verify = digest ? judgeVerification(await imageIntact(imagePath, digest.sha256), verdict) : undefined;
+    const result: CaseResult = { id: c.id, region: c.region, mutation: c.mutation, edits: c.edits, described: c.edits.map(describeImageEdit), verdict, ...(verify ? { verify } : {}), wallS: boot.wallS, imageBytes: mutated.length, dir: path.relative(runDir, dir) };
     // Every case is replayable from base.erofs and its edits; keep the bytes only where they matter.
     if (verdict.class !== 'crash' && verdict.class !== 'hang') await fs.rm(imagePath, { force: true });
     await writeFileAtomic(path.join(dir, 'case.json'), `${JSON.stringify({ ...result, qemuArgv: boot.argv, qemuExit: boot.exit }, null, 2)}\n`);
@@ -260,14 +273,21 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     image,
     accel,
     qemuVersion: qemu,
-    append: FUZZ_APPEND,
+    append,
     memoryMiB: o.memoryMiB,
     boundS: o.boundS,
     jobs: o.jobs,
     wallS: Math.round((Date.now() - t0) / 1000),
+    ...(digest ? { verify: summarizeVerification(digest.sha256, digest.cmdline, results) } : {}),
   });
   await writeFileAtomic(path.join(runDir, 'summary.json'), `${JSON.stringify({ ...summary, cases: results.sort((a, b) => a.id - b.id) }, null, 2)}\n`);
   return summary;
+}
+
+/** Does the mutant hold the unmodified image, where the kernel looks for it? An initrd the digest cannot even size is tampered. */
+async function imageIntact(initrd: string, sha: string): Promise<boolean> {
+  const d = await erofsImageDigest(initrd).catch(() => undefined);
+  return d?.sha256 === sha;
 }
 
 type SummaryHead = Omit<FuzzSummary, 'ran' | 'byClass' | 'byRegion' | 'cleanFailureKinds' | 'notable' | 'controlFailed' | 'oursFailed'>;
@@ -318,7 +338,8 @@ export function summarize(results: readonly CaseResult[], head: SummaryHead): Fu
     cleanFailureKinds,
     notable,
     controlFailed: control !== undefined && control.verdict.class !== 'booted',
-    oursFailed: results.some((r) => r.verdict.class === 'hang' || (r.verdict.class === 'crash' && r.verdict.owner === 'ours')),
+    oursFailed:
+      results.some((r) => r.verdict.class === 'hang' || (r.verdict.class === 'crash' && r.verdict.owner === 'ours')) || (head.verify?.mountedTampered.length ?? 0) > 0,
   };
 }
 
@@ -349,6 +370,10 @@ export function formatSummary(s: FuzzSummary): string {
   if (s.notable.length > 0) {
     out.push('', 'crashes and hangs:');
     for (const n of s.notable) out.push(`  case ${n.id} (${n.region}) ${n.class}/${n.kind} owner=${n.owner ?? '?'}: ${n.mutation}`, `      ${n.line}`, `      ${n.dir}`);
+  }
+  if (s.verify) {
+    const v = s.verify;
+    out.push('', `verification on (${v.cmdline.slice(0, 40)}…): ${v.refused} tampered image(s) refused, ${v.intact} intact, ${v.mountedTampered.length} tampered image(s) MOUNTED${v.mountedTampered.length > 0 ? `: case(s) ${v.mountedTampered.join(', ')}` : ''}`);
   }
   if (s.controlFailed) out.push('', 'THE UNMODIFIED IMAGE DID NOT BOOT: the kernel or the harness is broken; the other verdicts mean nothing.');
   out.push('', `results: ${s.runDir}`);

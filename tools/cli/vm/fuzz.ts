@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode } from '../../common/errors.js';
+import { ExitCode, InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { FuzzRegion, FuzzSummary } from '../../fuzz/index.js';
 import type { AccelMode } from '../../vm/index.js';
@@ -21,6 +21,8 @@ interface FuzzCliOptions {
   accel: AccelMode;
   region?: FuzzRegion[];
   case?: number[];
+  verify?: boolean;
+  publish?: boolean;
   json?: boolean;
 }
 
@@ -64,6 +66,8 @@ export function registerVmFuzz(group: Command): void {
     .addOption(accelOption())
     .option('--region <name...>', `only these regions: ${FUZZ_REGIONS.join(', ')}`, collectRegion)
     .option('--case <n...>', 'only these case numbers of the plan (replay one)', collectCase)
+    .option('--verify', 'boot every case with initrd_erofs_sha256= of the unmodified image: a mutant whose image differs must be refused, never mounted')
+    .option('--publish', 'write the run\'s record to test-vms/fuzz/results/record.json (record-verify.json with --verify); only a whole, uninterrupted plan on a kernel built from the committed series')
     .option('--json', 'print summary.json instead of the table')
     .addHelpText(
       'after',
@@ -81,6 +85,8 @@ region of the image, found by parsing its EROFS layout:
   magic-garbage    an EROFS magic followed by garbage
   size             block counts that lie (beyond the image, the guest's RAM),
                    bytes appended after the image
+  layers           the image behind an early cpio and before trailing archives,
+                   their boundaries, padding and trailers damaged
 Each boot (no network; kernel command line adds "${FUZZ_APPEND}") ends as:
   booted         /init printed its IOFS_MARKER stage=init (dropbear noted)
   clean-failure  a panic message and nothing worse: "initrd_erofs: <step> failed:
@@ -88,22 +94,31 @@ Each boot (no network; kernel command line adds "${FUZZ_APPEND}") ends as:
   crash          Oops/BUG/KASAN/UBSAN/WARNING (attributed to our code, erofs,
                  overlayfs or other from the trace), or a silent reset
   hang           nothing within --bound, or a hung-task/soft-lockup report
+With --verify (7.3 series: initrd_erofs_sha256=) every case is also judged
+by whether its image is still the unmodified one, where the kernel finds it:
+a tampered image must be refused (never "initrd_erofs: mounted"); an intact
+one (damage only to an early cpio in front) may boot. A tampered image that
+mounts fails the run (exit 3).
 Output: a table of classes per region on stdout; results in
 <cache>/runs/<stamp>-fuzz-s<seed>/ (plan.json, summary.json, cases/NNN-region/
 with case.json, console.log, and image.erofs for crashes and hangs).
-Exit: 0; 3 a crash in init/initrd_erofs.c; 4 a hang; 5 the control did not
+Exit: 0; 3 a crash in init/initrd_erofs.c (or, with --verify, a tampered
+image mounted); 4 a hang; 5 the control did not
 boot; 130 interrupted (QEMUs stopped, summary still written).
 
 Examples:
   iofs vm fuzz                              # 300 cases, seed 1, 2 QEMUs at once
   iofs vm fuzz --count 12 --seed 7 --jobs 1
   iofs vm fuzz --seed 1 --count 300 --case 42     # replay case 42 of that plan
-  iofs vm fuzz --region superblock,size --count 40 --kernel bzImage`,
+  iofs vm fuzz --region superblock,size --count 40 --kernel bzImage
+  iofs vm fuzz --verify --count 100              # verification on: every mutant refused`,
     )
     .action(
       action(
         async ({ signal }, opts: FuzzCliOptions) => {
-          const { formatSummary, runFuzz } = await import('../../fuzz/index.js');
+          const { formatSummary, publishFuzzRecord, runFuzz } = await import('../../fuzz/index.js');
+          // Said before hours of boots, not after: a record is a whole plan.
+          if (opts.publish && (opts.region || opts.case)) throw new InputError('--publish records a whole plan: drop --region and --case (or publish nothing)');
           const summary = await runFuzz({
             seed: opts.seed,
             count: opts.count,
@@ -118,11 +133,13 @@ Examples:
             accel: opts.accel,
             regions: opts.region,
             only: opts.case,
+            verify: opts.verify,
             signal,
             onCase: (r, done, total) =>
               log.info(`[${done}/${total}] case ${r.id} ${r.region}: ${r.verdict.class} (${r.verdict.kind}${r.verdict.owner ? `, ${r.verdict.owner}` : ''}) ${r.wallS}s: ${r.mutation}`),
           });
           process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+          if (opts.publish) log.info(`record written: ${await publishFuzzRecord(summary.runDir)}`);
           return fuzzExitCode(summary);
         },
         { stopping: 'stopping QEMU and writing the summary' },
