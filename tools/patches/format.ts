@@ -141,6 +141,14 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
   // Before any work: a series without a person to sign it off is not formatted.
   const sender = await senderIdentity(o.source.path);
   const warnings: string[] = [];
+  // The prepared tree's base is Debian's linux-source import (upstream plus Debian's patches): its commit
+  // exists nowhere else, and the Debian mirror serves no source package to check it against upstream.
+  if (o.source.kind !== 'external') {
+    warnings.push(
+      `the base-commit: trailer names this machine's import of Debian's ${o.source.base.debianPackage ?? 'linux-source'} ${o.source.base.version}, which no upstream tree has: ` +
+        `for mails to send, format from your upstream checkout (--tree ~/linux --base-ref v${o.source.base.version}) so base-commit: is v${o.source.base.version}'s commit`,
+    );
+  }
   if (!hasChangelog(cover.body, o.version)) {
     warnings.push(`${coverFile} has no changelog for v${o.version} (e.g. a "Changes in v${o.version}:" section): reviewers expect one`);
   }

@@ -27,7 +27,10 @@ The series in kernel-patches/<base>/ is applied to a worktree at the base (your 
 touched) and formatted with git format-patch:
   --cover-letter -v<N> --subject-prefix "PATCH" | "RFC PATCH"    [RFC PATCH v2 1/3] …
                              (version 1 carries no number, kernel style: [RFC PATCH 1/3])
-  --base=<base commit>       a base-commit: trailer, so a reviewer can apply it
+  --base=<base commit>       a base-commit: trailer, so a reviewer can apply it; from the
+                             prepared tree that is the Debian linux-source import, which no
+                             upstream tree has (warned): for mails to send, use --tree with
+                             an upstream checkout and --base-ref at the release tag
   --to/--cc                  maintainers and reviewers (To) and lists (Cc) from the tree's own
                              scripts/get_maintainer.pl, without the sender
   --range-diff=<previous>    when the previous version is known
@@ -42,6 +45,7 @@ author, whose sign-off is replaced by yours. Without a git identity, nothing is 
 Examples:
   iofs patches format --version 2 --rfc      # the primary base (7.3)
   iofs patches format --base 6.12 --version 1 --rfc -o /tmp/out
+  iofs patches format --tree ~/linux --base-ref v7.3.4 --version 2 --rfc   # base-commit: upstream's v7.3.4
   git send-email --dry-run kernel-patches/7.3/versions/v2/*.patch`,
     )
     .action(
