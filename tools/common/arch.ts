@@ -32,6 +32,8 @@ export interface Arch {
   userland: { multiarch: string; packages: string[] };
   /** QEMU's binary and board; `append` is the fixed kernel command line (serial console, panic=-1, the arch's own). */
   qemu: { binary: string; debianPackage: string; machine: string; append: string };
+  /** Scenarios this architecture cannot run, with the reason (`iofs patches status` shows them as n/a). */
+  notApplicable?: Record<string, string>;
 }
 
 export interface ArchSet {
@@ -53,6 +55,7 @@ const archEntry = dataObject({
   debianArch: nonEmptyString(),
   userland: dataObject({ multiarch: nonEmptyString(), packages: list(nonEmptyString()) }),
   qemu: dataObject({ binary: nonEmptyString(), debianPackage: nonEmptyString(), machine: nonEmptyString(), append: v.pipe(nonEmptyString(), must((s) => /(^| )console=\S+/.test(s) && / panic=-1( |$)/.test(s), (s) => `${shown(s)} must name the serial console (console=…) and have panic=-1 (a panic ends QEMU)`)) }),
+  notApplicable: v.optional(dataRecord(v.string(), nonEmptyString('the reason as a non-empty string'), 'an object {"<scenario>": "<why>"}')),
 });
 
 export const archesFileSchema = v.pipe(
@@ -64,7 +67,7 @@ export const archesFileSchema = v.pipe(
 export function parseArchSet(data: unknown, file = 'arches.json'): ArchSet {
   const d = parseData(archesFileSchema, data, file);
   const arches = new Map<string, Arch>();
-  for (const [name, e] of Object.entries(d.arches)) arches.set(name, { name, ...e, makeTargets: [...e.makeTargets], fragments: { ...e.fragments }, userland: { ...e.userland, packages: [...e.userland.packages] }, qemu: { ...e.qemu } });
+  for (const [name, e] of Object.entries(d.arches)) arches.set(name, { name, ...e, makeTargets: [...e.makeTargets], fragments: { ...e.fragments }, userland: { ...e.userland, packages: [...e.userland.packages] }, qemu: { ...e.qemu }, ...(e.notApplicable ? { notApplicable: { ...e.notApplicable } } : {}) });
   return { arches, default: d.default };
 }
 

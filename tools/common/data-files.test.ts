@@ -75,13 +75,17 @@ async function checkBases(file: string): Promise<void> {
   }
 }
 
-/** Every replacement fragment an architecture names exists. */
+/** Every replacement fragment an architecture names exists, and every scenario it declares not applicable. */
 async function checkArches(file: string): Promise<void> {
   const { arches } = await loadArchSet(file);
   for (const a of arches.values()) {
     for (const [from, to] of Object.entries(a.fragments)) {
       mustExist(file, ['arches', a.name, 'fragments', from], path.join(configsDir, `${from}.config`), 'config fragment');
       mustExist(file, ['arches', a.name, 'fragments', from], path.join(configsDir, `${to}.config`), 'config fragment');
+    }
+    const scenarios = await listScenarios();
+    for (const name of Object.keys(a.notApplicable ?? {})) {
+      if (!scenarios.includes(name)) throw dataError(file, ['arches', a.name, 'notApplicable', name], 'no scenario has this name');
     }
   }
 }

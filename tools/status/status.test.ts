@@ -90,6 +90,27 @@ describe('planStatus', () => {
   it('counts only the scenarios whose kernel uses the series', () => {
     expect(seriesScenarios([scenario('a', ['guest'], false), scenario('b', ['guest'], true)]).map((s) => s.name)).toEqual(['b']);
   });
+
+  it('adds an arch axis: one apply and checkpatch per base, builds, scenarios and prefixes per arch, prefixes one arch after the other', () => {
+    const arches = { names: ['x86_64', 'arm64'], defaultName: 'x86_64', notApplicable: { arm64: { gen: 'made by the host generator' } } };
+    const plan = planStatus(['7.3'], [scenario('k', ['guest']), scenario('gen', ['guest'])], ['guest'], {}, arches);
+    expect(plan.map((c) => `${c.id} <- ${c.deps.join(',')}${c.notApplicable ? ' (n/a)' : ''}`)).toEqual([
+      '7.3/apply <- ',
+      '7.3/checkpatch <- 7.3/apply',
+      '7.3/build/guest <- 7.3/apply',
+      '7.3/scenario/k <- 7.3/build/guest',
+      '7.3/scenario/gen <- 7.3/build/guest',
+      '7.3@arm64/build/guest <- 7.3/apply',
+      '7.3@arm64/scenario/k <- 7.3@arm64/build/guest',
+      '7.3@arm64/scenario/gen <- 7.3@arm64/build/guest (n/a)',
+      '7.3/prefixes <- 7.3/apply',
+      '7.3@arm64/prefixes <- 7.3/apply',
+    ]);
+    expect(plan.filter((c) => c.kind === 'build').map((c) => c.arch)).toEqual(['x86_64', 'arm64']);
+    // The worktree is shared: arm64's prefixes wait for x86_64's, and both for every other cell of the base.
+    expect(plan.find((c) => c.id === '7.3@arm64/prefixes')?.after).toContain('7.3/prefixes');
+    expect(plan.find((c) => c.id === '7.3/prefixes')?.after).toContain('7.3@arm64/scenario/k');
+  });
 });
 
 describe('runCells', () => {
@@ -145,6 +166,21 @@ describe('verdict and rendering', () => {
     expect(columnSummary([])).toBe('none');
     expect(columnSummary([cell('b', 'scenario', 'ok', 'build'), cell('b', 'scenario', 'fail', 'apply')])).toBe('FAIL 1/2');
     expect(columnSummary([cell('b', 'build', 'ok')])).toBe('ok');
+  });
+
+  it('with arches: a row per base and arch, applies and checkpatch shared, green only when every arch row is', () => {
+    const onArch = (k: CellResult['kind'], arch: string, state: CellResult['state'] = 'ok'): CellResult => ({ ...cell('7.3', k, state), id: `7.3@${arch}/${k}`, arch });
+    const shared = [cell('7.3', 'apply', 'ok'), cell('7.3', 'checkpatch', 'ok')];
+    const x86 = (['build', 'prefixes', 'scenario'] as const).map((k) => onArch(k, 'x86_64'));
+    const arm = [onArch('build', 'arm64'), onArch('prefixes', 'arm64'), onArch('scenario', 'arm64', 'fail')];
+    expect(verdict(['7.3'], [...shared, ...x86, ...arm], ['x86_64', 'arm64'])).toEqual({ green: false, exitCode: 1 });
+    expect(verdict(['7.3'], [...shared, ...x86], ['x86_64', 'arm64']).green).toBe(false);
+    expect(verdict(['7.3'], [...shared, ...x86, ...arm.slice(0, 2), onArch('scenario', 'arm64')], ['x86_64', 'arm64']).green).toBe(true);
+    const text = renderStatus({ series: [{ base: '7.3', seriesDir: '/k/7.3', patches: ['a'], seriesHash: 'e'.repeat(64) }], cells: [...shared, ...x86, ...arm], green: false });
+    expect(text).toMatch(/^base +arch +applies +builds +bisectable +checkpatch +scenarios$/m);
+    expect(text).toMatch(/^7\.3 +x86_64 +ok +ok +ok +ok +ok$/m);
+    expect(text).toMatch(/^7\.3 +arm64 +ok +ok +ok +ok +FAIL$/m);
+    expect(text).toMatch(/^7\.3 arm64 scenario scenario +FAIL/m);
   });
 
   it('renders the hash, the matrix and each cell with its log', () => {

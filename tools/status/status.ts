@@ -42,7 +42,8 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { ExitCode, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
-import { packInitrd } from '../initrd/index.js';
+import { archSysroot, packInitrd } from '../initrd/index.js';
+import { archFragments, getArch, loadArchSet, type Arch } from '../common/arch.js';
 import { getBase, patchesDir, type KernelBase } from '../kernel/bases.js';
 import { planBuildDir, type BuildRequest, type BuildResult } from '../kernel/build.js';
 import { configHash, resolveFragment } from '../kernel/config.js';
@@ -69,9 +70,11 @@ export type CellKind = 'apply' | 'build' | 'prefixes' | 'checkpatch' | 'scenario
 export type CellState = 'ok' | 'fail' | 'infra' | 'skipped' | 'na';
 
 export interface CellPlan {
-  /** Unique: "6.12/apply", "6.12/build/guest+erofs", "6.12/scenario/erofs-lz4". */
+  /** Unique: "6.12/apply", "6.12/build/guest+erofs", "6.12/scenario/erofs-lz4"; another arch's: "7.3@arm64/build/…". */
   id: string;
   base: string;
+  /** build, prefixes and scenario cells: the architecture built and booted (applies and checkpatch hold for every arch). */
+  arch?: string;
   kind: CellKind;
   /** Cells that must be ok first. */
   deps: string[];
@@ -88,6 +91,7 @@ export interface CellPlan {
 export interface CellResult {
   id: string;
   base: string;
+  arch?: string;
   kind: CellKind;
   /** The scenario name, or the fragments of a build. */
   name: string;
@@ -129,12 +133,28 @@ export function seriesScenarios(all: Scenario[]): Scenario[] {
 
 const fragKey = (f: string[]): string => f.join('+');
 
-/** The cells for these bases and scenarios, with their dependencies. Pure. */
+/** The architectures of a status run: `names` in order; `defaultName`'s cells keep the ids from before the arch axis. */
+export interface StatusArches {
+  names: string[];
+  defaultName: string;
+  /** arch → scenario → why that architecture cannot run it (kernel-patches/arches.json notApplicable). */
+  notApplicable?: Record<string, Record<string, string>>;
+}
+
+export const X86_64_ONLY: StatusArches = { names: ['x86_64'], defaultName: 'x86_64' };
+
+/** "7.3" for the default architecture, "7.3@arm64" for another: the prefix of a row's cell ids. Pure. */
+export function rowKey(base: string, arch: string | undefined, arches: Pick<StatusArches, 'defaultName'>): string {
+  return arch === undefined || arch === arches.defaultName ? base : `${base}@${arch}`;
+}
+
+/** The cells for these bases, scenarios and architectures, with their dependencies. Pure. */
 export function planStatus(
   bases: string[],
   scenarios: Scenario[],
   buildFragments: string[] = STATUS_FRAGMENTS,
   notApplicable: Record<string, Record<string, string>> = {},
+  arches: StatusArches = X86_64_ONLY,
 ): CellPlan[] {
   const cells: CellPlan[] = [];
   for (const base of bases) {
@@ -143,22 +163,31 @@ export function planStatus(
     cells.push({ id: `${base}/checkpatch`, base, kind: 'checkpatch', deps: [apply] });
     const fragmentSets = new Map<string, string[]>([[fragKey(buildFragments), buildFragments]]);
     for (const s of scenarios) fragmentSets.set(fragKey(s.kernel.fragments), s.kernel.fragments);
-    for (const [key, fragments] of fragmentSets) cells.push({ id: `${base}/build/${key}`, base, kind: 'build', deps: [apply], fragments });
-    for (const s of scenarios) {
-      const retargeted: Scenario = { ...s, kernel: { ...s.kernel, base, patches: true } };
-      cells.push({
-        id: `${base}/scenario/${s.name}`,
-        base,
-        kind: 'scenario',
-        deps: [`${base}/build/${fragKey(s.kernel.fragments)}`],
-        fragments: s.kernel.fragments,
-        scenario: retargeted,
-        ...(notApplicable[base]?.[s.name] ? { notApplicable: notApplicable[base]?.[s.name] } : {}),
-      });
+    for (const arch of arches.names) {
+      const row = rowKey(base, arch, arches);
+      for (const [key, fragments] of fragmentSets) cells.push({ id: `${row}/build/${key}`, base, arch, kind: 'build', deps: [apply], fragments });
+      for (const s of scenarios) {
+        const retargeted: Scenario = { ...s, kernel: { ...s.kernel, base, patches: true } };
+        const na = notApplicable[base]?.[s.name] ?? arches.notApplicable?.[arch]?.[s.name];
+        cells.push({
+          id: `${row}/scenario/${s.name}`,
+          base,
+          arch,
+          kind: 'scenario',
+          deps: [`${row}/build/${fragKey(s.kernel.fragments)}`],
+          fragments: s.kernel.fragments,
+          scenario: retargeted,
+          ...(na ? { notApplicable: na } : {}),
+        });
+      }
     }
-    // Last: it checks out older commits in the worktree the other cells use, and rebuilds its build directory.
-    const others = cells.filter((c) => c.base === base).map((c) => c.id);
-    cells.push({ id: `${base}/prefixes`, base, kind: 'prefixes', deps: [apply], after: others.filter((id) => id !== apply), fragments: buildFragments });
+    // Last, one arch after the other: they check out older commits in the worktree every cell of the base uses.
+    const others = cells.filter((c) => c.base === base).map((c) => c.id).filter((id) => id !== apply);
+    for (const arch of arches.names) {
+      const id = `${rowKey(base, arch, arches)}/prefixes`;
+      cells.push({ id, base, arch, kind: 'prefixes', deps: [apply], after: [...others], fragments: buildFragments });
+      others.push(id);
+    }
   }
   return cells;
 }
@@ -188,7 +217,7 @@ export async function runCells(
           if (failedDep && cell.notApplicable === undefined) {
             waiting.delete(id);
             changed = true;
-            results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, ...fragmentsOf(cell), seconds: 0 });
+            results.set(id, { id, base: cell.base, ...archOf(cell), kind: cell.kind, name: cellName(cell), state: 'skipped', summary: `not run: ${failedDep} is not ok`, ...fragmentsOf(cell), seconds: 0 });
           }
         }
       }
@@ -196,7 +225,7 @@ export async function runCells(
         const cell = byId.get(id) as CellPlan;
         if (cell.notApplicable !== undefined) {
           waiting.delete(id);
-          results.set(id, { id, base: cell.base, kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, ...fragmentsOf(cell), seconds: 0 });
+          results.set(id, { id, base: cell.base, ...archOf(cell), kind: cell.kind, name: cellName(cell), state: 'na', summary: `not applicable on ${cell.base}: ${cell.notApplicable}`, ...fragmentsOf(cell), seconds: 0 });
           continue;
         }
         if (running >= jobs || ![...cell.deps, ...(cell.after ?? [])].every((d) => results.has(d))) continue;
@@ -210,7 +239,7 @@ export async function runCells(
             summary: `${err instanceof Error ? err.message : String(err)}`.split('\n')[0] ?? 'error',
           }))
           .then((r) => {
-            results.set(id, { id, base: cell.base, kind: cell.kind, ...r, ...fragmentsOf(cell), seconds: Math.round((Date.now() - t0) / 100) / 10 });
+            results.set(id, { id, base: cell.base, ...archOf(cell), kind: cell.kind, ...r, ...fragmentsOf(cell), seconds: Math.round((Date.now() - t0) / 100) / 10 });
             running--;
             if (waiting.size === 0 && running === 0) resolve(plan.map((c) => results.get(c.id) as CellResult));
             else pump();
@@ -221,6 +250,10 @@ export async function runCells(
     };
     pump();
   });
+}
+
+function archOf(cell: Pick<CellPlan, 'arch'>): { arch?: string } {
+  return cell.arch !== undefined ? { arch: cell.arch } : {};
 }
 
 /** The fragments a build or scenario cell's result carries (prefixes builds are not a KCIDB build). */
@@ -255,9 +288,14 @@ export function columnSummary(all: CellResult[]): string {
   return cells.length > 1 ? `${STATE_WORD[worst]} ${ok}/${cells.length}` : STATE_WORD[worst];
 }
 
-/** Green: every base has every column, and every cell is ok. Pure. */
-export function verdict(bases: string[], cells: CellResult[]): { green: boolean; exitCode: number } {
-  const missing = bases.some((b) => COLUMNS.some((col) => !cells.some((c) => c.base === b && c.kind === col.kind)));
+/** A row's cells in a column: the base's applies and checkpatch serve every arch; the rest are the arch's own. Pure. */
+function rowCells(cells: CellResult[], base: string, arch: string | undefined, kind: CellKind): CellResult[] {
+  return cells.filter((c) => c.base === base && c.kind === kind && (kind === 'apply' || kind === 'checkpatch' || arch === undefined || c.arch === arch));
+}
+
+/** Green: every base (on every arch) has every column, and every cell is ok. Pure. */
+export function verdict(bases: string[], cells: CellResult[], arches: ReadonlyArray<string | undefined> = [undefined]): { green: boolean; exitCode: number } {
+  const missing = bases.some((b) => arches.some((a) => COLUMNS.some((col) => rowCells(cells, b, a, col.kind).length === 0)));
   if (!missing && cells.every((c) => c.state === 'ok' || c.state === 'na')) return { green: true, exitCode: ExitCode.OK };
   const onlyInfra = !missing && cells.every((c) => c.state === 'ok' || c.state === 'na' || c.state === 'infra');
   return { green: false, exitCode: onlyInfra ? ExitCode.INFRA : ExitCode.FAIL };
@@ -270,14 +308,19 @@ export function renderStatus(report: Pick<StatusReport, 'series' | 'cells' | 'gr
     out.push(`series ${s.base}: ${s.patches.length} patch(es), patchset ${s.seriesHash || '(empty)'} (${s.seriesDir})`);
   }
   out.push('');
-  const rows = [['base', ...COLUMNS.map((c) => c.title)]];
+  // An arch column only when the run had another architecture than x86_64: the matrix reads as before otherwise.
+  const arches = [...new Set(report.cells.flatMap((c) => (c.arch !== undefined ? [c.arch] : [])))];
+  const archAxis = arches.some((a) => a !== 'x86_64');
+  const rows = [['base', ...(archAxis ? ['arch'] : []), ...COLUMNS.map((c) => c.title)]];
   for (const s of report.series) {
-    rows.push([s.base, ...COLUMNS.map((col) => columnSummary(report.cells.filter((c) => c.base === s.base && c.kind === col.kind)))]);
+    for (const arch of archAxis ? arches : [undefined]) {
+      rows.push([s.base, ...(arch !== undefined ? [arch] : []), ...COLUMNS.map((col) => columnSummary(rowCells(report.cells, s.base, arch, col.kind)))]);
+    }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) out.push(r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
   out.push('');
-  const label = (c: CellResult): string => `${c.base} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : c.kind === 'prefixes' ? 'every prefix builds' : `scenario ${c.name}`}`;
+  const label = (c: CellResult): string => `${c.base}${archAxis && c.arch !== undefined ? ` ${c.arch}` : ''} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : c.kind === 'prefixes' ? 'every prefix builds' : `scenario ${c.name}`}`;
   const lw = Math.max(...report.cells.map((c) => label(c).length), 0);
   for (const c of report.cells) {
     out.push(`${label(c).padEnd(lw)}  ${STATE_WORD[c.state].padEnd(5)} ${c.summary}${c.reused ? ' (reused)' : ''}${c.log ? `  ${c.log}` : ''}`);
@@ -296,6 +339,8 @@ export function renderStatus(report: Pick<StatusReport, 'series' | 'cells' | 'gr
 export interface StatusOptions {
   /** Base names (default: every base in kernel-patches/bases.json). */
   bases: string[];
+  /** Architectures from kernel-patches/arches.json (default: its default, x86_64). */
+  arches?: string[];
   /** A developer's checkout to take the base from (one base only). */
   tree?: string;
   baseRef?: string;
@@ -342,16 +387,26 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
     const unknown = Object.keys(b.notApplicable ?? {}).filter((n) => !o.scenarios.some((s) => s.name === n));
     if (unknown.length) log.debug(`bases.json ${b.name}.notApplicable names scenarios not in this run: ${unknown.join(', ')}`);
   }
-  const plan = planStatus(bases.map((b) => b.name), o.scenarios, STATUS_FRAGMENTS, notApplicable);
+  const archSet = await loadArchSet();
+  const archList: Arch[] = [];
+  for (const name of o.arches ?? [archSet.default]) archList.push(await getArch(name));
+  const arches: StatusArches = {
+    names: archList.map((a) => a.name),
+    defaultName: archSet.default,
+    notApplicable: Object.fromEntries(archList.map((a) => [a.name, a.notApplicable ?? {}])),
+  };
+  const archNamed = (name: string | undefined): Arch => archList.find((a) => a.name === name) ?? (archList[0] as Arch);
+  const plan = planStatus(bases.map((b) => b.name), o.scenarios, STATUS_FRAGMENTS, notApplicable, arches);
   const worktrees = new Map<string, SeriesWorktree>();
   const builds = new Map<string, BuildResult>();
   const logDir = (base: string): string => path.join(root, 'logs', base);
-  const buildRequest = (base: string, fragments: string[]): BuildRequest => ({
+  const buildRequest = (base: string, fragments: string[], arch: string | undefined): BuildRequest => ({
     base,
     tree: (worktrees.get(base) as SeriesWorktree).path,
     fragments: [...fragments],
     withPatches: true,
     cache: root,
+    ...(arch !== undefined && arch !== archSet.default ? { arch } : {}),
   });
 
   const exec = async (cell: CellPlan): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> => {
@@ -401,9 +456,10 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
       }
       case 'build': {
         const fragments = cell.fragments ?? [];
-        const req = buildRequest(cell.base, fragments);
-        const resolved = await Promise.all(fragments.map((f) => resolveFragment(f)));
-        const buildDir = planBuildDir({ cache: root, base: cell.base, variant: 'tree', treePath: req.tree as string, configHash: configHash(resolved) });
+        const req = buildRequest(cell.base, fragments, cell.arch);
+        const arch = archNamed(cell.arch);
+        const resolved = await Promise.all(archFragments(arch, fragments).map((f) => resolveFragment(f)));
+        const buildDir = planBuildDir({ cache: root, base: cell.base, arch: arch.name, variant: 'tree', treePath: req.tree as string, configHash: configHash(resolved) });
         const logFile = path.join(buildDir, 'build.log');
         const before = await fs.stat(path.join(buildDir, 'iofs-build.json')).catch(() => undefined);
         try {
@@ -436,7 +492,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
     const wt = worktrees.get(cell.base) as SeriesWorktree;
     const commits = (await git(wt.path, ['rev-list', '--reverse', `${wt.baseCommit}..${wt.head}`])).split('\n').filter(Boolean);
     const prefixes = commits.slice(0, -1);
-    const logFile = path.join(logDir(cell.base), 'prefixes.log');
+    const logFile = path.join(logDir(cell.base), `prefixes${cell.arch && cell.arch !== archSet.default ? `-${cell.arch}` : ''}.log`);
     await fs.mkdir(logDir(cell.base), { recursive: true });
     if (prefixes.length === 0) {
       await writeFileAtomic(logFile, 'one patch: the build cells cover it\n');
@@ -449,7 +505,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         await git(wt.path, ['checkout', '-q', '--detach', commit]);
         const subject = await git(wt.path, ['log', '-1', '--format=%s', commit]);
         try {
-          const built = await buildKernelOnce(buildRequest(cell.base, cell.fragments ?? []), o.signal);
+          const built = await buildKernelOnce(buildRequest(cell.base, cell.fragments ?? [], cell.arch), o.signal);
           lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease})`);
         } catch (err) {
           lines.push(`FAIL ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject}: ${(err as Error).message.split('\n')[0]}`);
@@ -467,8 +523,9 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
   const runScenarioCell = async (cell: CellPlan, name: string): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> => {
     const scenario = cell.scenario as Scenario;
     const built = builds.get(cell.deps[0] as string) as BuildResult;
-    const req = buildRequest(cell.base, cell.fragments ?? []);
-    const key = await reuseKey(scenario, built, o.accel, root);
+    const req = buildRequest(cell.base, cell.fragments ?? [], cell.arch);
+    const arch = cell.arch !== undefined && cell.arch !== archSet.default ? archNamed(cell.arch) : undefined;
+    const key = await reuseKey(scenario, built, o.accel, root, arch);
     const recordFile = path.join(root, 'verdicts', `${key}.json`);
     if (!o.fresh) {
       const rec = await fs
@@ -479,8 +536,8 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         return { name, state: 'ok', summary: `${rec.outcome} ${rec.reason}`, log: rec.runDir, reused: true };
       }
     }
-    const runDir = await createRunDir(`${cell.base}-${scenario.name}`, path.join(cache, 'runs'));
-    const plan = planScenario(scenario, { runDir, accel: o.accel });
+    const runDir = await createRunDir(`${rowKey(cell.base, cell.arch, arches).replace('@', '-')}-${scenario.name}`, path.join(cache, 'runs'));
+    const plan = planScenario(scenario, { runDir, accel: o.accel, ...(arch ? { arch } : {}) });
     plan.kernel = { kind: 'build', request: req };
     const r = await runScenario(plan, o.signal ? { signal: o.signal } : {});
     if (REUSABLE.includes(r.outcome)) {
@@ -498,7 +555,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
     for (const c of all) o.onCell?.(c);
     return all;
   });
-  const v = verdict(bases.map((b) => b.name), cells);
+  const v = verdict(bases.map((b) => b.name), cells, arches.names);
   const report: StatusReport = { startedAt, finishedAt: new Date().toISOString(), series, cells, ...v };
   await writeFileAtomic(path.join(root, 'status.json'), `${JSON.stringify(report, null, 2)}\n`);
   return report;
@@ -510,14 +567,15 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
  * is deterministic), the scenario file and the host files its checks read,
  * and the acceleration asked for.
  */
-async function reuseKey(s: Scenario, built: BuildResult, accel: AccelMode, root: string): Promise<string> {
+async function reuseKey(s: Scenario, built: BuildResult, accel: AccelMode, root: string, arch?: Arch): Promise<string> {
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-status-'));
   try {
-    const plan = planScenario(s, { runDir: scratch, accel });
+    const plan = planScenario(s, { runDir: scratch, accel, ...(arch ? { arch } : {}) });
     let initrdSha: string;
     if (plan.initrd.kind === 'pack') {
       const key = await ensureSshKey();
-      const packed = await packInitrd({ ...plan.initrd.pack, authorizedKeys: [key.publicKey] });
+      const sysroot = arch ? await archSysroot(arch, cacheDir()) : undefined;
+      const packed = await packInitrd({ ...plan.initrd.pack, authorizedKeys: [key.publicKey], ...(sysroot ? { sysroot } : {}) });
       initrdSha = packed.sha256;
     } else if (plan.initrd.kind === 'image') {
       initrdSha = await sha256File(plan.initrd.image);

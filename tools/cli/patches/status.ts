@@ -8,6 +8,7 @@ import { KCIDB_HELP, accelOption, baseRefOption, basesOption, cacheOption, colle
 
 interface StatusOpts extends KcidbCliOptions {
   base?: string[];
+  arch?: string[];
   tree?: string;
   baseRef?: string;
   cache?: string;
@@ -23,9 +24,10 @@ export function registerPatchesStatus(group: Command): void {
     .command('status')
     .description('where the series stands on each base: applies, builds, checkpatch, scenarios; exit 0 only when all green')
     .addOption(basesOption())
+    .option('--arch <name...>', 'architectures from kernel-patches/arches.json, commas work too: each base is built and its scenarios booted on each (default: x86_64)', collectList)
     .addOption(treeOption('take the base from your own kernel git checkout (one --base); a worktree of it is used, your checkout is not touched'))
     .addOption(baseRefOption())
-    .option('--scenario <name...>', 'scenarios to run on each base (default: every test-vms scenario with kernel.patches true)', collectList)
+    .option('--scenario <name...>', 'scenarios to run on each base, names or globs (default: every test-vms scenario with kernel.patches true)', collectList)
     .addOption(jobsOption('cells to run at once, at most the CPU count (kernel builds still run one at a time)', 1))
     .addOption(accelOption())
     .option('--fresh', 'boot every scenario again, even when an identical kernel+initrd+scenario already passed')
@@ -50,7 +52,12 @@ unless its inputs are byte-identical):
               initrd, the scenario file and the host files its checks read are identical;
               anything else is run again. A scenario a base cannot run at all is listed
               in kernel-patches/bases.json under that base's "notApplicable" with the
-              reason: it shows as n/a, neither run nor red.
+              reason (an architecture's, in kernel-patches/arches.json): it shows as n/a,
+              neither run nor red.
+  bisectable  every prefix of the series (patch 1, 1-2, …) builds on its own.
+--arch x86_64,arm64 adds an arch column: applies and checkpatch hold for every arch;
+builds, bisectable and scenarios are each arch's own (arm64 cross-built, booted in
+qemu-system-aarch64 under TCG, as iofs vm test --arch arm64).
 A cell whose prerequisite failed is "skip". Each cell line ends with its log (a file,
 or the run directory). stdout: the patchset hash of each base's series (KernelCI KCIDB
 patchset_hash: sha256 over the ordered patches' sha256 sums), the matrix, one line per cell.
@@ -61,6 +68,7 @@ Exit: 0 every cell green; 1 a cell failed or was skipped; 5 only infrastructure 
 Examples:
   iofs patches status
   iofs patches status --base 6.12 --jobs 2
+  iofs patches status --base 7.3 --arch x86_64,arm64 --scenario 'kmode-*'
   iofs patches status --base 6.12 --tree ~/src/linux --base-ref v6.12 --scenario erofs-lz4
   iofs patches status --kcidb status-kcidb.json
 ${KCIDB_HELP}
@@ -76,6 +84,7 @@ build cell, tests iofs.<scenario>, iofs.checkpatch and iofs.bisectable.`,
           const scenarios = await statusScenarios(opts.scenario);
           const report = await runStatus({
             bases,
+            ...(opts.arch ? { arches: opts.arch } : {}),
             scenarios,
             jobs: cappedJobs(opts.jobs),
             accel: opts.accel,
@@ -104,14 +113,14 @@ function cappedJobs(jobs: number): number {
 
 /** The scenarios named, else every scenario whose kernel uses the series. */
 async function statusScenarios(names: string[] | undefined): Promise<Scenario[]> {
-  const { listScenarios, loadScenario } = await import('../../vm/index.js');
+  const { expandScenarioArgs, listScenarios, loadScenario } = await import('../../vm/index.js');
   const { seriesScenarios } = await import('../../status/index.js');
   const load = async (list: string[]): Promise<Scenario[]> => {
     const out: Scenario[] = [];
     for (const n of list) out.push(await loadScenario(n));
     return out;
   };
-  if (names) return load(names);
+  if (names) return load(await expandScenarioArgs(names));
   const scenarios = seriesScenarios(await load(await listScenarios()));
   log.info(`scenarios using the series: ${scenarios.map((s) => s.name).join(', ') || '(none)'}`);
   return scenarios;
