@@ -26,6 +26,15 @@ describe('console facts the runner does not keep', () => {
     expect(metrics).toEqual({ stage1UptimeS: 0.8, readS: 0.5, memAvailableAfterReadKb: 2890000, kernelMountUs: 52003 });
   });
 
+  it('the page cache after the read, and what the read added to it, from the markers\' cached_kb (absent or "?" on an older guest: no figure)', () => {
+    const init = 'IOFS_MARKER stage=init uptime=1.25 mem_available_kb=2900000 mem_total_kb=3000000 cached_kb=270000';
+    const read = 'IOFS_MARKER stage=read uptime=1.75 mem_available_kb=2600000 mem_total_kb=3000000 cached_kb=540000 file=/payload/x';
+    expect(extraConsoleMetrics([init, read]).metrics).toMatchObject({ cachedAfterReadKb: 540000, cachedByReadKb: 270000 });
+    expect(extraConsoleMetrics([init.replace('cached_kb=270000', 'cached_kb=?'), read]).metrics).toMatchObject({ cachedAfterReadKb: 540000 });
+    expect(extraConsoleMetrics([init.replace('cached_kb=270000', 'cached_kb=?'), read]).metrics.cachedByReadKb).toBeUndefined();
+    expect(extraConsoleMetrics(lines).metrics.cachedAfterReadKb).toBeUndefined();
+  });
+
   it('a failed read is a problem, not a time', () => {
     const { metrics, problems } = extraConsoleMetrics([lines[3]!, 'IOFS_MARKER stage=read uptime=1.3 mem_available_kb=1 mem_total_kb=2 file=/payload/x error=read']);
     expect(metrics.readS).toBeUndefined();

@@ -28,10 +28,18 @@ export interface BootMetrics {
   readS?: number;
   /** Read case: MemAvailable after the read, kB. */
   memAvailableAfterReadKb?: number;
+  /** Read case: the page cache (meminfo Cached) after the read, kB. */
+  cachedAfterReadKb?: number;
+  /**
+   * Read case: what the read added to the page cache, kB (Cached after it
+   * minus at the init marker): the file's decompressed pages, plus whatever
+   * the backend caches of the image on the way (a bdev's compressed blocks).
+   */
+  cachedByReadKb?: number;
 }
 
 export const METRICS = [
-  'runInitS', 'unpackS', 'initUptimeS', 'memAvailableKb', 'memTotalKb', 'sshReadyS', 'stage1UptimeS', 'kernelMountUs', 'digestUs', 'readS', 'memAvailableAfterReadKb',
+  'runInitS', 'unpackS', 'initUptimeS', 'memAvailableKb', 'memTotalKb', 'sshReadyS', 'stage1UptimeS', 'kernelMountUs', 'digestUs', 'readS', 'memAvailableAfterReadKb', 'cachedAfterReadKb', 'cachedByReadKb',
 ] as const satisfies ReadonlyArray<keyof BootMetrics>;
 export type Metric = (typeof METRICS)[number];
 
@@ -75,6 +83,10 @@ export function extraConsoleMetrics(lines: readonly string[]): { metrics: BootMe
     else if (read.uptime !== undefined && init?.uptime !== undefined) metrics.readS = round6(read.uptime - init.uptime);
     const after = Number(read.fields.mem_available_kb);
     if (read.fields.mem_available_kb !== undefined && Number.isFinite(after)) metrics.memAvailableAfterReadKb = after;
+    const cachedAfter = kb(read.fields.cached_kb);
+    const cachedBefore = kb(init?.fields.cached_kb);
+    if (cachedAfter !== undefined) metrics.cachedAfterReadKb = cachedAfter;
+    if (cachedAfter !== undefined && cachedBefore !== undefined) metrics.cachedByReadKb = cachedAfter - cachedBefore;
   }
   for (const raw of lines) {
     const message = splitPrintk(stripControl(raw)).message;
@@ -87,6 +99,12 @@ export function extraConsoleMetrics(lines: readonly string[]): { metrics: BootMe
     }
   }
   return { metrics, problems };
+}
+
+/** A marker's kB field as a number; undefined when absent or "?" (an older guest /init, a missing meminfo line). */
+function kb(field: string | undefined): number | undefined {
+  if (field === undefined || !/^\d+$/.test(field)) return undefined;
+  return Number(field);
 }
 
 /** console.log lines are `[+12.345s] <line>`: the guest's line without the host timestamp. */
