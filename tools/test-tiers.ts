@@ -22,7 +22,7 @@ export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/handover.int.test.ts
 export const fullGroups: Record<string, string> = {
   'kernel/kernel.int.test.ts': 'pristine build of the primary base, prepare reproducibility, dropped-symbol check',
   'kernel/failures.int.test.ts': 'build failure injection: concurrent builds, Ctrl-C in make, compile error, full disk',
-  'fuzz/fuzz.int.test.ts': 'KASAN/UBSAN debug kernel booting a 12-case fuzz sample',
+  'fuzz/fuzz.int.test.ts': 'KASAN/UBSAN debug kernel of the primary base booting a 12-case fuzz sample, and 8 cases with verification on (--verify)',
   'status/status.int.test.ts': 'the status matrix across every base (applies, builds, bisectable, checkpatch, scenarios)',
   'bisect/bisect.int.test.ts': 'bisect-run on a synthetic regression',
   'patches/check.int.test.ts': 'checkpatch.pl --strict of the prepared primary tree: a bad patch reported by its error names, a clean one passes',

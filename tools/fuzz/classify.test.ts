@@ -35,6 +35,17 @@ const kasanInErofs = k(
 );
 
 describe('fuzz boot classification', () => {
+  it("the series' documented panics about layers count by their reason, not by the case's offsets", () => {
+    const kind = (msg: string): string => classifyBoot({ lines: [`[    1.0] Kernel panic - not syncing: ${msg}`], timedOut: false, exitCode: 0 }).kind;
+    expect(kind('initrd_erofs: unpacking the archives after the image (offset 4096 of the initrd) failed: invalid magic at start of compressed archive')).toBe(
+      'unpacking the archives after the image failed (invalid magic at start of compressed archive)',
+    );
+    expect(kind('initrd_erofs: the EROFS image at offset 0 is followed by other data, so its size must be a multiple of 4096 bytes, not 516608')).toBe(
+      'the EROFS image at offset N is followed by other data, so its size must be a multiple of N bytes, not N',
+    );
+    expect(classifyBoot({ lines: ['[    1.0] Kernel panic - not syncing: initrd_erofs: unpacking the archives after the image (offset 8 of the initrd) failed: junk'], timedOut: false, exitCode: 0 }).class).toBe('clean-failure');
+  });
+
   it('our documented panic is a clean failure naming the step and errno', () => {
     expect(classifyBoot({ lines: ourPanic, timedOut: false, exitCode: 0 })).toMatchObject({
       class: 'clean-failure',

@@ -123,10 +123,19 @@ export function attribute(lines: readonly string[]): { owner: Owner; frames: str
 /** A panic that says nothing about the image: the run retries such a case. */
 export const EMULATION_FLAKE = 'emulation flake (not the image)';
 
+/** A message with its case-specific numbers as N, and " (offset N of the initrd)" dropped, so equal reasons count together. */
+function withoutNumbers(message: string): string {
+  return message.replace(/ \(offset \d+ of the initrd\)/g, '').replace(/\b\d+\b/g, 'N');
+}
+
 /** The panic message after "Kernel panic - not syncing: ". */
 function cleanKind(panicMessage: string, mounted: boolean): string {
   const ours = /^initrd_erofs: (.+) failed: (-?\d+)/.exec(panicMessage);
   if (ours) return `${ours[1]} failed (${ours[2]})`;
+  // The series' other documented panics (layered initrds): offsets and sizes vary with the case, the reason does not.
+  const oursText = /^initrd_erofs: (.+) failed: (.+)$/.exec(panicMessage);
+  if (oursText) return `${withoutNumbers(oursText[1] ?? '')} failed (${oursText[2]})`;
+  if (/^initrd_erofs: /.test(panicMessage)) return withoutNumbers(panicMessage.replace(/^initrd_erofs: /, ''));
   if (/No working init found|Attempted to kill init|Requested init .* failed/.test(panicMessage)) return 'init failed';
   if (/VFS: Unable to mount root fs/.test(panicMessage)) return mounted ? 'no /init in the image' : 'not claimed: fallback to cpio, no root';
   // TCG on a loaded host can miss the timer check at 0.03 s, long before the initrd is looked at.

@@ -1,8 +1,10 @@
 /**
  * The fuzzer's deterministic CI sample: 12 cases of seed 1 (the unmodified
  * control, then at least one per region) booted with the real patched debug
- * kernel (6.12 + series + guest, erofs, initrd-erofs, debug: KASAN, UBSAN…),
- * two QEMUs at once. The full 300-case run is scripts/fuzz.
+ * kernel (the primary base + series + guest, erofs, initrd-erofs, debug:
+ * KASAN, UBSAN…), two QEMUs at once; then 8 cases with verification on
+ * (--verify: initrd_erofs_sha256= of the unmodified image), where every
+ * tampered image must be refused. The full runs are scripts/fuzz.
  *
  * IOFS_TEST_FUZZ_KERNEL=/path/to/bzImage skips the build for quick runs.
  */
@@ -11,14 +13,14 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../common/paths.js';
-import { buildKernel } from '../kernel/index.js';
+import { buildKernel, primaryBaseName } from '../kernel/index.js';
 import { FUZZ_FRAGMENTS, FUZZ_REGIONS, knownCrashFor, loadKnownCrashes, unexpectedCrashes, type CaseResult, type FuzzSummary } from './index.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 let kernel: string;
 
 beforeAll(async () => {
-  kernel = process.env.IOFS_TEST_FUZZ_KERNEL ?? (await buildKernel({ base: '6.12', fragments: FUZZ_FRAGMENTS, withPatches: true, jobs: 2 })).bzImage;
+  kernel = process.env.IOFS_TEST_FUZZ_KERNEL ?? (await buildKernel({ base: await primaryBaseName(), fragments: FUZZ_FRAGMENTS, withPatches: true, jobs: 2 })).bzImage;
 });
 
 describe('iofs vm fuzz (12-case sample)', () => {
@@ -70,5 +72,23 @@ describe('iofs vm fuzz (12-case sample)', () => {
     // No QEMU outlives the run.
     const ps = await execa('ps', ['-eo', 'args'], { reject: false });
     expect(String(ps.stdout)).not.toContain(summary.runDir);
+  });
+
+  it('with --verify: the control boots with its digest, and no tampered image is mounted (8 cases)', async () => {
+    const r = await execa('node', [iofs, 'vm', 'fuzz', '--verify', '--count', '8', '--seed', '2', '--jobs', '2', '--accel', 'tcg', '--kernel', kernel, '--json'], {
+      reject: false,
+      env: { CI: '1' },
+      timeout: 30 * 60_000,
+    });
+    expect(r.exitCode, `${String(r.stdout).slice(0, 3000)}\n${String(r.stderr).slice(-3000)}`).toBe(0);
+    const summary = JSON.parse(String(r.stdout)) as FuzzSummary;
+    expect(summary.controlFailed).toBe(false);
+    expect(summary.append).toMatch(/ initrd_erofs_sha256=[0-9a-f]{64}$/);
+    expect(summary.verify?.mountedTampered).toEqual([]);
+    expect((summary.verify?.refused ?? 0) + (summary.verify?.intact ?? 0)).toBe(8);
+    const full = JSON.parse(await fs.readFile(path.join(summary.runDir, 'summary.json'), 'utf8')) as FuzzSummary & { cases: CaseResult[] };
+    expect(full.cases.find((c) => c.id === 0)).toMatchObject({ verify: 'intact', verdict: { class: 'booted', mounted: true } });
+    // A tampered image ends before EROFS mounts it: refused by the digest, or earlier by the superblock check.
+    for (const c of full.cases.filter((x) => x.verify === 'refused')) expect(c.verdict, `case ${c.id}: ${c.mutation}`).toMatchObject({ class: 'clean-failure', mounted: false });
   });
 });
