@@ -35,6 +35,8 @@ export interface FuzzBoot {
 
 /** Time a kernel is given to finish printing a report before QEMU is stopped. */
 const REPORT_GRACE_MS = 5000;
+/** Time after "Failed to execute /init" for a report (or a panic of the fallback) to land. */
+const FALLBACK_GRACE_MS = 5000;
 
 export async function fuzzBoot(o: FuzzBootOptions): Promise<FuzzBoot> {
   let settle: (why: string) => void = () => undefined;
@@ -45,6 +47,7 @@ export async function fuzzBoot(o: FuzzBootOptions): Promise<FuzzBoot> {
   };
   let sawInit = false;
   let sawTrouble = false;
+  let sawFallback = false;
   const qemu = await startQemu({
     kernel: o.kernel,
     initrd: o.initrd,
@@ -62,6 +65,11 @@ export async function fuzzBoot(o: FuzzBootOptions): Promise<FuzzBoot> {
       } else if (marker?.stage === 'sshd') {
         // A short grace: a late report from the reads dropbear caused still lands.
         later(500, 'sshd');
+      }
+      // The kernel could not run /init and tries /sbin/init, /bin/sh…: a shell would wait at its prompt until the bound.
+      if (!sawInit && !sawFallback && /Failed to execute \/init \(error/.test(clean)) {
+        sawFallback = true;
+        later(FALLBACK_GRACE_MS, 'fallback init');
       }
       if (!sawTrouble && findPanic([clean])) {
         sawTrouble = true;

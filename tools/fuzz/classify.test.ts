@@ -46,6 +46,15 @@ describe('fuzz boot classification', () => {
     expect(classifyBoot({ lines: ['[    1.0] Kernel panic - not syncing: initrd_erofs: unpacking the archives after the image (offset 8 of the initrd) failed: junk'], timedOut: false, exitCode: 0 }).class).toBe('clean-failure');
   });
 
+  it('an /init the kernel cannot execute, followed by a fallback shell waiting at its prompt, is a clean failure, not a hang', () => {
+    const v = classifyBoot({
+      lines: ['[    1.95] Run /init as init process', '[    2.00] erofs (device 0:16): read error -95 @ 0 of nid 44151', '[    2.00] Failed to execute /init (error -95)', '[    2.00] Run /sbin/init as init process', '[    2.02] Run /bin/sh as init process', '/ # '],
+      timedOut: true,
+      exitCode: null,
+    });
+    expect(v).toMatchObject({ class: 'clean-failure', kind: 'init failed (error -95): the kernel ran a fallback init', line: '[    2.00] Failed to execute /init (error -95)' });
+  });
+
   it('our documented panic is a clean failure naming the step and errno', () => {
     expect(classifyBoot({ lines: ourPanic, timedOut: false, exitCode: 0 })).toMatchObject({
       class: 'clean-failure',

@@ -168,6 +168,13 @@ export function classifyBoot(o: BootObservation): Verdict {
   if (markers.includes('init')) {
     return { class: 'booted', kind: markers.includes('sshd') ? 'init and sshd' : 'init', line: clean.find((l) => parseMarker(l)?.stage === 'init') ?? '', ...base };
   }
+  // /init could not be executed (a damaged ELF or library: EIO, EOPNOTSUPP) and the kernel went on to
+  // /sbin/init, /bin/sh…: the image said no cleanly; a busybox shell then waits at its prompt forever.
+  const noInit = clean.findIndex((l) => /Failed to execute \/init \(error -?\d+\)/.test(splitPrintk(l).message));
+  if (noInit >= 0) {
+    const code = /\(error (-?\d+)\)/.exec(clean[noInit] as string)?.[1];
+    return { class: 'clean-failure', kind: `init failed (error ${code}): the kernel ran a fallback init`, line: clean[noInit] as string, ...base };
+  }
   const last = [...clean].reverse().find((l) => l.trim() !== '') ?? '';
   if (o.timedOut) return { class: 'hang', kind: 'timeout', line: last, owner: 'other', ...base };
   // QEMU ended on its own with no message: a triple fault reset (-no-reboot) is a crash with no words.

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, testVmsDir } from '../common/paths.js';
-import { FUZZ_RECORD_COMMAND, fuzzRecordPath, recordCounts, type FuzzRecord, type FuzzRecordCase } from './record.js';
+import { FUZZ_RECORD_COMMAND, fuzzRecordPath, fuzzVerifyRecordPath, recordCounts, type FuzzRecord, type FuzzRecordCase } from './record.js';
 import { formatCounts } from './run.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -90,3 +90,38 @@ describe('published fuzz record', () => {
     }
   });
 });
+
+/** What the READMEs say of the run with verification on, against its record; [] when they agree. */
+function verifyMismatches(record: Pick<FuzzRecord, 'count' | 'seed' | 'cases'>, top: string): string[] {
+  const out: string[] = [];
+  const refused = record.cases.filter((c) => c.verify === 'refused').length;
+  const intact = record.cases.filter((c) => c.verify === 'intact').length;
+  const mounted = record.cases.filter((c) => c.verify === 'mounted-tampered').length;
+  const m = /with verification on \(`--verify`\), (\d+) cases \(seed (\d+)\): \*\*(\d+) tampered images refused, (none|\d+) mounted\*\*, (\d+) intact/.exec(top);
+  if (!m) return ['README.md: no "with verification on (`--verify`), N cases (seed S): **R tampered images refused, none mounted**, I intact" sentence'];
+  const claims: Array<[string, string | undefined, number]> = [['cases', m[1], record.count], ['seed', m[2], record.seed], ['refused', m[3], refused], ['mounted', m[4] === 'none' ? '0' : m[4], mounted], ['intact', m[5], intact]];
+  for (const [what, stated, actual] of claims) if (stated !== String(actual)) out.push(`README.md: verification ${what} says ${stated}, the record ${actual}`);
+  return out;
+}
+
+describe('published fuzz record with verification on', () => {
+  const present = existsSync(fuzzVerifyRecordPath);
+  it.skipIf(!present)('every tampered image was refused, never mounted, and README.md says so with the record\'s counts', () => {
+    const record = JSON.parse(readFileSync(fuzzVerifyRecordPath, 'utf8')) as FuzzRecord;
+    expect(record.cases.map((x) => x.id), 'one case per id of the plan').toEqual(Array.from({ length: record.count }, (_, i) => i));
+    expect(record.append).toMatch(/ initrd_erofs_sha256=[0-9a-f]{64}$/);
+    expect(record.cases.filter((c) => c.verify === undefined).map((c) => c.id), 'cases without a verification verdict').toEqual([]);
+    expect(record.cases.filter((c) => c.verify === 'mounted-tampered').map((c) => c.id), 'tampered images mounted').toEqual([]);
+    expect(record.cases.filter((c) => c.verify === 'refused' && c.mounted).map((c) => c.id)).toEqual([]);
+    expect(record.cases.find((c) => c.id === 0)).toMatchObject({ verify: 'intact', class: 'booted', mounted: true });
+    expect(verifyMismatches(record, readme)).toEqual([]);
+  });
+
+  it('the sentence is looked for, and a record that disagrees is caught', () => {
+    const one = (id: number, verify: FuzzRecordCase['verify']): FuzzRecordCase => ({ id, region: 'r', mutation: 'm', class: 'clean-failure', kind: 'k', mounted: false, verify });
+    const found = verifyMismatches({ count: 2, seed: 99, cases: [one(0, 'intact'), one(1, 'mounted-tampered')] }, readme);
+    if (present) for (const what of ['cases', 'seed', 'refused', 'mounted']) expect(found.some((f) => f.includes(`verification ${what} `)), what).toBe(true);
+    else expect(found.length).toBeGreaterThan(0);
+  });
+});
+
