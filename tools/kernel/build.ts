@@ -61,6 +61,13 @@ export interface BuildRequest {
   targets?: string[];
   /** Stops make (SIGTERM to it and its compilers); the build directory stays consistent for the next build. */
   signal?: AbortSignal;
+  /**
+   * A prefix of the series (`patches status`' bisectable column): a symbol a
+   * fragment asks for that no Kconfig of this tree defines yet (a later
+   * patch adds it) is not an error. A defined symbol that Kconfig drops
+   * still is.
+   */
+  allowUndefinedSymbols?: boolean;
 }
 
 export interface BuildResult {
@@ -270,11 +277,19 @@ async function checkConfig(buildDir: string, fragments: Fragment[]): Promise<Dro
   return findDroppedSymbols(requests, parseDotConfig(text));
 }
 
+const kconfigDefinition = (symbol: string): string => `^\\s*(menu)?config ${symbol}\\s*$`;
+
+/** Does a Kconfig file of the checked-out tree define `symbol`? */
+async function definedInTree(tree: string, symbol: string): Promise<boolean> {
+  const r = await execa('git', ['grep', '-q', '-E', kconfigDefinition(symbol), '--', '*Kconfig*'], { cwd: tree, reject: false });
+  return r.exitCode === 0;
+}
+
 /** Where each dropped symbol is defined (git grep for `config FOO` in Kconfig files), for the hint. */
 async function locateSymbols(tree: string, symbols: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const s of symbols.slice(0, 20)) {
-    const r = await execa('git', ['grep', '-n', '-E', `^\\s*(menu)?config ${s}\\s*$`, '--', '*Kconfig*'], {
+    const r = await execa('git', ['grep', '-n', '-E', kconfigDefinition(s), '--', '*Kconfig*'], {
       cwd: tree,
       reject: false,
     });
@@ -368,14 +383,21 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
       .catch(() => undefined));
     const t0 = Date.now();
     let reconfigured = false;
-    let dropped = existsSync(path.join(buildDir, '.config')) && stamp?.configHash === cfgHash ? await checkConfig(buildDir, fragments) : undefined;
+    const droppedNow = async (): Promise<DroppedSymbol[]> => {
+      const all = await checkConfig(buildDir, fragments);
+      if (!req.allowUndefinedSymbols) return all;
+      const kept: DroppedSymbol[] = [];
+      for (const d of all) if (await definedInTree(tree.path, d.request.symbol)) kept.push(d);
+      return kept;
+    };
+    let dropped = existsSync(path.join(buildDir, '.config')) && stamp?.configHash === cfgHash ? await droppedNow() : undefined;
     if (dropped === undefined || dropped.length > 0) {
       // New or changed fragments, no .config, or a tree whose Kconfig changed (a series applied): configure.
       log.step(`configuring ${buildDir}: tinyconfig + ${fragments.map(fragmentLabel).join(' + ')}`);
       await fs.rm(stampFile, { force: true });
       await configure(m, fragments, logFile);
       reconfigured = true;
-      dropped = await checkConfig(buildDir, fragments);
+      dropped = await droppedNow();
       if (dropped.length > 0) {
         const where = await locateSymbols(tree.path, dropped.map((d) => d.request.symbol));
         throw new InputError(

@@ -45,7 +45,7 @@ import { cacheDir } from '../common/paths.js';
 import { archSysroot, packInitrd } from '../initrd/index.js';
 import { archFragments, getArch, loadArchSet, type Arch } from '../common/arch.js';
 import { getBase, patchesDir, type KernelBase } from '../kernel/bases.js';
-import { planBuildDir, type BuildRequest, type BuildResult } from '../kernel/build.js';
+import { buildKernel, planBuildDir, type BuildMetadata, type BuildRequest, type BuildResult } from '../kernel/build.js';
 import { configHash, resolveFragment } from '../kernel/config.js';
 import { resolveTree, sideCache, type KernelTree } from '../kernel/tree.js';
 import { git } from '../git/index.js';
@@ -505,8 +505,14 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         await git(wt.path, ['checkout', '-q', '--detach', commit]);
         const subject = await git(wt.path, ['log', '-1', '--format=%s', commit]);
         try {
-          const built = await buildKernelOnce(buildRequest(cell.base, cell.fragments ?? [], cell.arch), o.signal);
-          lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease})`);
+          // Not buildKernelOnce: its memo would hand back HEAD's build for every prefix (same request), building nothing.
+          // A prefix may not define yet a symbol the series' fragment asks for (patch 2 adds CONFIG_INITRD_EROFS).
+          const req = { ...buildRequest(cell.base, cell.fragments ?? [], cell.arch), allowUndefinedSymbols: true, ...(o.signal ? { signal: o.signal } : {}) };
+          const built = await buildKernel(req);
+          const meta = JSON.parse(await fs.readFile(built.metadataPath, 'utf8')) as Pick<BuildMetadata, 'tree' | 'durations'>;
+          // The build must be of this commit, or the column proves nothing.
+          if (meta.tree.head !== commit) throw new Error(`built ${meta.tree.head.slice(0, 12)}, not ${commit.slice(0, 12)}`);
+          lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease}, make ${meta.durations?.buildSeconds ?? '?'} s)`);
         } catch (err) {
           lines.push(`FAIL ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject}: ${(err as Error).message.split('\n')[0]}`);
           if (o.signal?.aborted) return { name, state: 'infra', summary: 'interrupted', log: logFile };
