@@ -28,7 +28,7 @@ import { fuzzBoot } from './boot.js';
 import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
 import { parseErofsLayout } from './layout.js';
 import { FUZZ_REGIONS, planFuzz, type FuzzCase, type FuzzRegion } from './plan.js';
-import { judgeVerification, summarizeVerification, type VerifyOutcome, type VerifySummary } from './verify.js';
+import { holdsImage, judgeVerification, summarizeVerification, type VerifyOutcome, type VerifySummary } from './verify.js';
 
 /** What the fuzz kernel is built from: the series, and KASAN & co. */
 export const FUZZ_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'debug'];
@@ -229,7 +229,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     const boot = await fuzzBoot({ kernel, initrd: imagePath, append, memoryMiB: o.memoryMiB, accel: accel.accel, dir, boundS, settleS: o.settleS, signal: o.signal });
     if (boot.interrupted) return undefined;
     const verdict = classifyBoot({ lines: boot.lines, timedOut: boot.timedOut, exitCode: boot.exit.code });
-    const verify = digest ? judgeVerification(await imageIntact(imagePath, digest.sha256), verdict) : undefined;
+    const verify = digest ? judgeVerification(holdsImage(mutated, base), verdict) : undefined;
     const result: CaseResult = { id: c.id, region: c.region, mutation: c.mutation, edits: c.edits, described: c.edits.map(describeImageEdit), verdict, ...(verify ? { verify } : {}), wallS: boot.wallS, imageBytes: mutated.length, dir: path.relative(runDir, dir) };
     // Every case is replayable from base.erofs and its edits; keep the bytes only where they matter.
     if (verdict.class !== 'crash' && verdict.class !== 'hang') await fs.rm(imagePath, { force: true });
@@ -282,12 +282,6 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   });
   await writeFileAtomic(path.join(runDir, 'summary.json'), `${JSON.stringify({ ...summary, cases: results.sort((a, b) => a.id - b.id) }, null, 2)}\n`);
   return summary;
-}
-
-/** Does the mutant hold the unmodified image, where the kernel looks for it? An initrd the digest cannot even size is tampered. */
-async function imageIntact(initrd: string, sha: string): Promise<boolean> {
-  const d = await erofsImageDigest(initrd).catch(() => undefined);
-  return d?.sha256 === sha;
 }
 
 type SummaryHead = Omit<FuzzSummary, 'ran' | 'byClass' | 'byRegion' | 'cleanFailureKinds' | 'notable' | 'controlFailed' | 'oursFailed'>;

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { judgeVerification, summarizeVerification } from './verify.js';
+import { holdsImage, judgeVerification, summarizeVerification } from './verify.js';
+
+describe('holdsImage', () => {
+  const image = Buffer.alloc(8192, 7);
+  it('finds the unmodified image at 0 or at a 4096-aligned offset after other bytes, whatever those bytes are', () => {
+    expect(holdsImage(image, image)).toBe(true);
+    expect(holdsImage(Buffer.concat([Buffer.alloc(4096, 0xff), image, Buffer.from('trailing')]), image)).toBe(true);
+  });
+  it('calls it tampered when one byte differs, when it is cut, or when it sits off the alignment the kernel requires', () => {
+    const flipped = Buffer.from(image);
+    flipped.writeUInt8(flipped.readUInt8(5000) ^ 1, 5000);
+    expect(holdsImage(flipped, image)).toBe(false);
+    expect(holdsImage(image.subarray(0, 8191), image)).toBe(false);
+    expect(holdsImage(Buffer.concat([Buffer.alloc(512), image]), image)).toBe(false);
+  });
+});
 
 describe('judgeVerification', () => {
   it('lets an intact image boot, and holds a tampered one to never being mounted', () => {

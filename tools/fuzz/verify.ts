@@ -9,6 +9,25 @@
  */
 import type { Verdict } from './classify.js';
 
+/** Where an image may sit in an initrd: at 0, or 4096-aligned after archives (the series' layout rule). */
+const IMAGE_ALIGN = 4096;
+
+/**
+ * Does the mutant hold the unmodified image byte for byte at an offset the
+ * kernel would look at? Then the digest matches wherever the kernel finds
+ * it, and booting is right; otherwise the image is tampered. (Locating the
+ * image by parsing the mutant instead would be fooled by the damage itself:
+ * an early cpio without its trailer hides the image from a strict walker,
+ * not from the kernel's.)
+ */
+export function holdsImage(mutant: Buffer, image: Buffer): boolean {
+  if (image.length === 0) return false;
+  for (let at = 0; at + image.length <= mutant.length; at += IMAGE_ALIGN) {
+    if (mutant.compare(image, 0, image.length, at, at + image.length) === 0) return true;
+  }
+  return false;
+}
+
 export type VerifyOutcome =
   /** The image the kernel finds is the unmodified one: no constraint. */
   | 'intact'
