@@ -157,3 +157,34 @@ describe('published arm64 benchmark results', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+/**
+ * The page-cache record (test-vms/bench/results-pagecache/: the read case
+ * with meminfo's Cached) re-renders byte for byte, and the README's table
+ * states its read table's medians.
+ */
+describe('published page-cache benchmark results', () => {
+  const dir = path.join(path.dirname(publishedResultsDir), 'results-pagecache');
+  let out = '';
+  let table = '';
+  beforeAll(async () => {
+    out = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-pagecache-'));
+    const r = await loadRawResults(dir);
+    table = (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, out)).markdown;
+  });
+  afterAll(async () => {
+    if (out) await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('are raw.json rendered by the benchmark code', async () => {
+    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
+      expect(await fs.readFile(path.join(out, f), 'utf8'), f).toBe(await fs.readFile(path.join(dir, f), 'utf8'));
+    }
+  });
+
+  it("README.md's page-cache table states the record's read table", () => {
+    const derived = markdownTable(table.split('### Reading data')[1] ?? '', /^mode$/);
+    expect(derived?.header, 'the record measured the page cache').toContain('page cache added by the read MiB');
+    expect(tableMismatches('page cache', markdownTable(readme, /^7\.3 page cache, reading one file at \+256M$/), derived)).toEqual([]);
+  });
+});

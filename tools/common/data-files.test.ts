@@ -19,6 +19,7 @@ import { loadCompanions } from '../distro/companions.js';
 import { loadBaseSet, patchesDir } from '../kernel/bases.js';
 import { configsDir } from '../kernel/config.js';
 import { loadKnownCrashes } from '../fuzz/known-crashes.js';
+import { loadFuzzRecord } from '../fuzz/record.js';
 import { loadDemoSpec } from '../report/demo.js';
 import { listScenarios, loadScenario, type ImageSpec } from '../vm/scenario.js';
 import { loadArchSet } from './arch.js';
@@ -158,6 +159,7 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'demo', matches: (r) => r === 'test-vms/demo.json', check: checkDemo },
   { kind: 'bench raw.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/raw\.json$/.test(r), check: (f) => loadRawResults(path.dirname(f)) },
   { kind: 'fuzz known crashes', matches: (r) => r === 'test-vms/fuzz/known-crashes.json', check: (f) => loadKnownCrashes(f) },
+  { kind: 'fuzz record', matches: (r) => /^test-vms\/fuzz\/results\/record(-[\w]+)?\.json$/.test(r), check: (f) => loadFuzzRecord(f) },
   { kind: 'handover bench', matches: (r) => r === 'test-vms/bench/handover.json', check: checkHandoverBench },
   { kind: 'handover bench raw.json', matches: (r) => /^test-vms\/bench\/handover(-[\w.-]+)?-results\/raw\.json$/.test(r), check: (f) => loadJsonFile(handoverRawSchema, f) },
   { kind: 'companions', matches: (r) => r === 'kernel-patches/companions/companions.json', check: checkCompanions },

@@ -12,4 +12,4 @@ export { judgeVerification, summarizeVerification, type VerifyOutcome, type Veri
 export { fuzzBoot, type FuzzBoot, type FuzzBootOptions } from './boot.js';
 export { knownCrashesPath, parseKnownCrashes, loadKnownCrashes, knownCrashFor, unexpectedCrashes, type KnownCrash } from './known-crashes.js';
 export { runFuzz, summarize, formatSummary, countCases, formatCounts, readKernelBuild, FUZZ_FRAGMENTS, FUZZ_APPEND, type FuzzOptions, type FuzzSummary, type FuzzKernelBuild, type FuzzCounts, type CountedCase, type CaseResult } from './run.js';
-export { publishFuzzRecord, fuzzRecord, recordCounts, consoleExcerpt, unpublishableBecause, fuzzRecordPath, fuzzVerifyRecordPath, FUZZ_RECORD_COMMAND, type FuzzRecord, type FuzzRecordCase } from './record.js';
+export { publishFuzzRecord, loadFuzzRecord, fuzzRecordSchema, fuzzRecord, recordCounts, consoleExcerpt, unpublishableBecause, fuzzRecordPath, fuzzVerifyRecordPath, FUZZ_RECORD_COMMAND, type FuzzRecord, type FuzzRecordCase } from './record.js';

@@ -8,10 +8,13 @@
  * publishFuzzRecord reads a run directory and writes it.
  */
 import { promises as fs } from 'node:fs';
+import * as v from 'valibot';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
 import { InputError } from '../common/errors.js';
 import { repoRoot, testVmsDir } from '../common/paths.js';
+import { bool, dataObject, int, list, loadJsonFile, nonEmptyString, oneOf, str } from '../common/schema.js';
+import { FUZZ_CLASSES } from './classify.js';
 import { stripControl } from '../vm/index.js';
 import type { FuzzClass, Owner, Verdict } from './classify.js';
 import { countCases, type CaseResult, type FuzzCounts, type FuzzSummary } from './run.js';
@@ -66,6 +69,49 @@ export interface FuzzRecord {
   /** With --verify: the digest every boot was given and what became of the tampered images. */
   verify?: VerifySummary;
   cases: FuzzRecordCase[];
+}
+
+/** The committed records' schema (tools/common/data-files.test.ts checks them with it): what the published tests read. */
+export const fuzzRecordSchema = dataObject({
+  seed: int(0, 0xffffffff),
+  count: int(1, 100000),
+  startedAt: nonEmptyString(),
+  wallS: v.number(),
+  jobs: int(1, 1024),
+  boundS: int(1, 100000),
+  memoryMiB: int(64, 65536),
+  append: str(),
+  accel: str(),
+  qemuVersion: str(),
+  kernel: dataObject({
+    release: nonEmptyString(),
+    seriesHash: nonEmptyString(),
+    seriesState: v.nullable(str()),
+    base: nonEmptyString(),
+    baseVersion: str(),
+    fragments: list(nonEmptyString()),
+    configHash: str(),
+  }),
+  image: dataObject({ bytes: int(1, Number.MAX_SAFE_INTEGER), sha256: nonEmptyString() }),
+  verify: v.optional(dataObject({ sha256: nonEmptyString(), cmdline: nonEmptyString(), intact: int(0, 100000), refused: int(0, 100000), mountedTampered: list(int(0, 100000)) })),
+  cases: list(
+    dataObject({
+      id: int(0, 100000),
+      region: nonEmptyString(),
+      mutation: str(),
+      class: oneOf(FUZZ_CLASSES),
+      kind: str(),
+      owner: v.optional(oneOf(['ours', 'erofs', 'overlayfs', 'other'])),
+      mounted: bool(),
+      retriedAfterTimeout: v.optional(bool()),
+      verify: v.optional(oneOf(['intact', 'refused', 'mounted-tampered'])),
+      console: v.optional(list(str())),
+    }),
+  ),
+});
+
+export function loadFuzzRecord(file: string): Promise<v.InferOutput<typeof fuzzRecordSchema>> {
+  return loadJsonFile(fuzzRecordSchema, file);
 }
 
 const MAX_LINE = 300;
