@@ -75,6 +75,10 @@ describe('planStatus', () => {
       '6.1': { file: 'no file-backed EROFS mounts in 6.1' },
     });
     expect(plan.filter((c) => c.notApplicable).map((c) => c.id)).toEqual(['6.1/scenario/file']);
+    // A config only n/a scenarios use is not built on that base.
+    const own = planStatus(['6.1'], [scenario('file', ['guest', 'file-only'])], ['guest'], { '6.1': { file: 'no file-backed EROFS mounts in 6.1' } });
+    expect(own.filter((c) => c.kind === 'build').map((c) => c.id)).toEqual(['6.1/build/guest']);
+    expect(own.find((c) => c.id === '6.1/scenario/file')?.deps).toEqual([]);
     const results = await runCells(plan, 1, async (c) => {
       if (c.notApplicable) throw new Error('ran a cell that is not applicable');
       return { name: c.id, state: 'ok', summary: 'fine' };
@@ -102,7 +106,7 @@ describe('planStatus', () => {
       '7.3/scenario/gen <- 7.3/build/guest',
       '7.3@arm64/build/guest <- 7.3/apply',
       '7.3@arm64/scenario/k <- 7.3@arm64/build/guest',
-      '7.3@arm64/scenario/gen <- 7.3@arm64/build/guest (n/a)',
+      '7.3@arm64/scenario/gen <-  (n/a)',
       '7.3/prefixes <- 7.3/apply',
       '7.3@arm64/prefixes <- 7.3/apply',
     ]);

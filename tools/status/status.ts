@@ -161,20 +161,22 @@ export function planStatus(
     const apply = `${base}/apply`;
     cells.push({ id: apply, base, kind: 'apply', deps: [] });
     cells.push({ id: `${base}/checkpatch`, base, kind: 'checkpatch', deps: [apply] });
-    const fragmentSets = new Map<string, string[]>([[fragKey(buildFragments), buildFragments]]);
-    for (const s of scenarios) fragmentSets.set(fragKey(s.kernel.fragments), s.kernel.fragments);
     for (const arch of arches.names) {
       const row = rowKey(base, arch, arches);
+      const naOf = (s: Scenario): string | undefined => notApplicable[base]?.[s.name] ?? arches.notApplicable?.[arch]?.[s.name];
+      // The series' own config, and each config a scenario this row can run needs (not one only n/a scenarios use).
+      const fragmentSets = new Map<string, string[]>([[fragKey(buildFragments), buildFragments]]);
+      for (const s of scenarios) if (!naOf(s)) fragmentSets.set(fragKey(s.kernel.fragments), s.kernel.fragments);
       for (const [key, fragments] of fragmentSets) cells.push({ id: `${row}/build/${key}`, base, arch, kind: 'build', deps: [apply], fragments });
       for (const s of scenarios) {
         const retargeted: Scenario = { ...s, kernel: { ...s.kernel, base, patches: true } };
-        const na = notApplicable[base]?.[s.name] ?? arches.notApplicable?.[arch]?.[s.name];
+        const na = naOf(s);
         cells.push({
           id: `${row}/scenario/${s.name}`,
           base,
           arch,
           kind: 'scenario',
-          deps: [`${row}/build/${fragKey(s.kernel.fragments)}`],
+          deps: na ? [] : [`${row}/build/${fragKey(s.kernel.fragments)}`],
           fragments: s.kernel.fragments,
           scenario: retargeted,
           ...(na ? { notApplicable: na } : {}),
