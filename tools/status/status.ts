@@ -163,7 +163,10 @@ export function planStatus(
     cells.push({ id: `${base}/checkpatch`, base, kind: 'checkpatch', deps: [apply] });
     for (const arch of arches.names) {
       const row = rowKey(base, arch, arches);
-      const naOf = (s: Scenario): string | undefined => notApplicable[base]?.[s.name] ?? arches.notApplicable?.[arch]?.[s.name];
+      const naOf = (s: Scenario): string | undefined => {
+        const archReason = arches.notApplicable?.[arch]?.[s.name];
+        return notApplicable[base]?.[s.name] ?? (archReason !== undefined ? `${arch}: ${archReason}` : undefined);
+      };
       // The series' own config, and each config a scenario this row can run needs (not one only n/a scenarios use).
       const fragmentSets = new Map<string, string[]>([[fragKey(buildFragments), buildFragments]]);
       for (const s of scenarios) if (!naOf(s)) fragmentSets.set(fragKey(s.kernel.fragments), s.kernel.fragments);
@@ -518,7 +521,7 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         } catch (err) {
           lines.push(`FAIL ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject}: ${(err as Error).message.split('\n')[0]}`);
           if (o.signal?.aborted) return { name, state: 'infra', summary: 'interrupted', log: logFile };
-          return { name, state: 'fail', summary: `patch ${i + 1} (${subject}) does not build without the ones after it`, log: logFile };
+          return { name, state: 'fail', summary: `patch ${i + 1} (${subject}) does not build without the ones after it: ${(err as Error).message.split('\n')[0]}`, log: logFile };
         }
       }
       return { name, state: 'ok', summary: `patches 1..${prefixes.length} of ${commits.length} build one by one (the whole series: the build cells)`, log: logFile };
