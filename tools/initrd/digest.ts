@@ -25,7 +25,7 @@ export interface ErofsDigest {
 }
 
 /** The EROFS image's place in `file`: at offset 0, or a layer between cpio archives; undefined if there is none. */
-async function erofsRange(file: string): Promise<{ offset: number; bytes: number } | undefined> {
+export async function erofsRange(file: string): Promise<{ offset: number; bytes: number } | undefined> {
   const fh = await fs.open(file, 'r');
   let head: Buffer;
   try {
@@ -38,7 +38,7 @@ async function erofsRange(file: string): Promise<{ offset: number; bytes: number
   // As the kernel: an initrd that starts as an archive is walked as one, whatever byte 1024 holds.
   const sb = detectFormat(head) === 'erofs' ? parseErofsSuperblock(head) : undefined;
   if (sb) return { offset: 0, bytes: sb.blocks * sb.blockSize };
-  const layer = (await scanCpioImage(file, undefined, 0, { erofsLayers: true })).find((s) => s.compression === 'erofs');
+  const layer = (await scanCpioImage(file, undefined, 0, { erofsLayers: true, stopAfterErofs: true })).find((s) => s.compression === 'erofs');
   return layer ? { offset: layer.offset, bytes: layer.length } : undefined;
 }
 

@@ -21,8 +21,11 @@ export interface SegmentInfo {
   offset: number;
   /** Bytes of the image it occupies (compressed size). */
   length: number;
-  /** 'erofs': an EROFS image between the archives of a layered initrd (with `erofsLayers`). */
-  compression: 'none' | 'gzip' | 'zstd' | 'lz4' | 'xz' | 'erofs';
+  /**
+   * 'erofs': an EROFS image between the archives of a layered initrd (with
+   * `erofsLayers`); 'verity-tree': its dm-verity hash tree after it (found by inspect).
+   */
+  compression: 'none' | 'gzip' | 'zstd' | 'lz4' | 'xz' | 'erofs' | 'verity-tree';
   /** Entries in its archive(s), without trailers. */
   entries: number;
   /** Size of the decompressed cpio data. */
@@ -34,7 +37,12 @@ export type EntryHandler = (segment: number, e: CpioEntry, data: AsyncGenerator<
 const SUPPORTED = 'none (newc), gzip, zstd, lz4 (legacy), xz';
 
 /** Walk every segment of a cpio initramfs image; `onEntry` sees every entry in order. */
-export async function scanCpioImage(file: string, onEntry: EntryHandler = async () => undefined, startOffset = 0, opts: { erofsLayers?: boolean } = {}): Promise<SegmentInfo[]> {
+export async function scanCpioImage(
+  file: string,
+  onEntry: EntryHandler = async () => undefined,
+  startOffset = 0,
+  opts: { erofsLayers?: boolean; stopAfterErofs?: boolean } = {},
+): Promise<SegmentInfo[]> {
   const fh = await fs.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -47,6 +55,7 @@ export async function scanCpioImage(file: string, onEntry: EntryHandler = async 
       if (layer) {
         segments.push(layer);
         offset = layer.offset + layer.length;
+        if (opts.stopAfterErofs) break;
         continue;
       }
       const head = await readAt(fh, offset, 16);

@@ -19,7 +19,7 @@ import { log } from '../common/log.js';
 import { buildCompanion } from '../distro/index.js';
 import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
 import {
-  buildKernelOnce, digestParameter, expandScenarioArgs, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
+  buildKernelOnce, digestParameter, expandScenarioArgs, withVerityTree, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
   type ImagePlan, type Scenario, type Variables,
 } from '../vm/index.js';
 import { renderDevice } from './device.js';
@@ -108,8 +108,14 @@ async function exportScenario(s: Scenario, o: ExportOptions, kernels: Map<string
   if (!kernels.has(kernelKey)) kernels.set(kernelKey, exportKernel(s, o, plan));
   const kernel = await (kernels.get(kernelKey) as Promise<KernelArtifact>);
   const initrd = await exportImage(s, 'initrd', plan.initrd, dir, o.signal);
-  // As iofs vm test does: the pristine image's digest, so edits after it are what the kernel must refuse.
-  const digest = await digestParameter(plan.initrd.digest, initrd.file, s.name);
+  // As iofs vm test does: the hash tree and the digest of the pristine image, so edits after them are what the kernel must refuse.
+  let verity: string | undefined;
+  if (plan.initrd.verity) {
+    const sealed = await withVerityTree({ path: initrd.file, output: initrd.file, bytes: 0, sha256: '' }, plan.initrd.verity, o.signal);
+    initrd.file = sealed.initrd.path;
+    verity = sealed.parameter;
+  }
+  const digest = [await digestParameter(plan.initrd.digest, initrd.file, s.name), verity].filter(Boolean).join(' ');
   let initrdFile = initrd.file;
   if (plan.initrd.edits) {
     const edited = applyImageEdits(await fs.readFile(initrd.file), plan.initrd.edits.edits);

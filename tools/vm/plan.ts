@@ -50,6 +50,8 @@ export type InitrdPlan = ImagePlan & {
   edits?: { edits: ImageEdit[]; editedOutput: string };
   /** initrd_erofs_sha256=: "auto" (the pristine image's) or a given digest. */
   digest?: string;
+  /** initrd_erofs_verity=: the hash tree is appended into `output`; "auto" (its root) or a given root. */
+  verity?: { root: string; output: string };
 };
 
 /** The extra read-only virtio disk. */
@@ -176,6 +178,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
   }
   const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
   if (s.initrd.digest) initrd.digest = s.initrd.digest;
+  if (s.initrd.verity) initrd.verity = { root: s.initrd.verity, output: path.join(o.runDir, 'initrd-verity.img') };
   if (s.initrd.edits?.length) {
     const pristine = imagePath(initrd);
     initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };

@@ -60,7 +60,7 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/cpio-gzip\.json: initrd\.payload: expected a size \(bytes, or with a binary unit/);
     expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/cpio-gzip\.json: checks: expected a list of checks \(may be empty\), got "uname"/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give one of "manifest" .* not "image" and "manifest"/);
-    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits, digest;/);
+    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits, digest, verity;/);
   });
 
   it('names the check by index and name', () => {
@@ -282,5 +282,13 @@ describe('initrd.digest', () => {
     expect(parseScenario(s('ab'.repeat(32)), file).initrd.digest).toBe('ab'.repeat(32));
     expect(() => parseScenario(s('AB'.repeat(32)), file)).toThrow(/x\.json: initrd\.digest: expected "auto" or 64 lowercase hex digits/);
     expect(() => parseScenario(s(true), file)).toThrow(/initrd\.digest/);
+  });
+
+  it('takes initrd.verity as "auto" or a root hash, and plans the tree beside the run', () => {
+    const file = '/repo/test-vms/scenarios/x.json';
+    const s = (verity: unknown): unknown => ({ kernel: { base: '7.3' }, initrd: { manifest: 'm.json', format: 'erofs', verity }, checks: [] });
+    expect(parseScenario(s('auto'), file).initrd.verity).toBe('auto');
+    expect(parseScenario(s('cd'.repeat(32)), file).initrd.verity).toBe('cd'.repeat(32));
+    expect(() => parseScenario(s('cd'.repeat(31)), file)).toThrow(/x\.json: initrd\.verity: expected "auto" or 64 lowercase hex digits/);
   });
 });

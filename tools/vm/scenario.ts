@@ -94,6 +94,12 @@ export type InitrdSpec = ImageSpec & {
    * or 64 hex digits, given as they are (a digest of another image).
    */
   digest?: string;
+  /**
+   * initrd_erofs_verity=: the image's dm-verity hash tree is appended to the
+   * initrd (before any edits) and "auto" passes its root hash; 64 hex
+   * digits are passed instead (another tree's root).
+   */
+  verity?: string;
 };
 
 /** The extra read-only virtio disk (/dev/vda): packed with the workspace key like the initrd, or given. */
@@ -354,7 +360,7 @@ export const scenarioSchema = v.pipe(
   dataObject({
     description: v.optional(str(), ''),
     kernel: kernelSpecSchema,
-    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema) }, 'initrd'),
+    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema), verity: v.optional(digestSchema) }, 'initrd'),
     disk: v.optional(imageSchema({}, 'disk')),
     append: v.optional(str(), ''),
     memoryMiB: v.optional(int(64, 65536), 512),
@@ -391,6 +397,7 @@ function scenarioFrom(d: ScenarioData, file: string, base: string): Scenario {
   const initrd: InitrdSpec = imageSpec(d.initrd, relative);
   if (d.initrd.edits) initrd.edits = d.initrd.edits;
   if (d.initrd.digest) initrd.digest = d.initrd.digest;
+  if (d.initrd.verity) initrd.verity = d.initrd.verity;
   const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { InputError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { ImportOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
-import { CMDLINE_OPTION, reportDigest } from './digest.js';
+import { CMDLINE_OPTION, reportDigest, sealWithVerity, VERITY_OPTION } from './digest.js';
 
 interface ImportCliOptions {
   format: string;
@@ -11,6 +12,7 @@ interface ImportCliOptions {
   keepEarly: boolean;
   output: string;
   cmdline?: string;
+  verity?: boolean;
 }
 
 export function registerImport(group: Command): void {
@@ -23,6 +25,7 @@ export function registerImport(group: Command): void {
     .option('--cluster-size <bytes>', 'EROFS physical cluster size (mkfs.erofs -C)')
     .option('--no-keep-early', 'fold a leading early cpio (microcode, ACPI tables) into the converted tree instead of keeping it in front')
     .option(...CMDLINE_OPTION)
+    .option(...VERITY_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addHelpText(
       'after',
@@ -51,8 +54,10 @@ Example:
           for (const s of r.skipped) log.warn(`skipped ${s}`);
           if (r.early) log.info(`kept the early cpio in front (${r.early.bytes} bytes: ${r.early.files.join(', ')})`);
           log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
-          await reportDigest(r.digest, o.cmdline);
-          process.stdout.write(`${r.output} ${r.bytes}\n`);
+          if (o.verity && r.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later');
+          const bytes = o.verity ? await sealWithVerity(r.output, o.cmdline, signal) : r.bytes;
+          if (!o.verity) await reportDigest(r.digest, o.cmdline);
+          process.stdout.write(`${r.output} ${bytes}\n`);
         },
         { interrupted: 'interrupted; temporary output removed' },
       ),

@@ -5,7 +5,7 @@ import { log } from '../../common/log.js';
 import type { PackOptions } from '../../initrd/index.js';
 import { action } from '../action.js';
 import { archOption } from '../options.js';
-import { CMDLINE_OPTION, reportDigest } from './digest.js';
+import { CMDLINE_OPTION, reportDigest, sealWithVerity, VERITY_OPTION } from './digest.js';
 
 interface PackCliOptions {
   manifest: string;
@@ -18,6 +18,7 @@ interface PackCliOptions {
   appendManifest: string[];
   output: string;
   cmdline?: string;
+  verity?: boolean;
   arch?: string;
 }
 
@@ -34,6 +35,7 @@ export function registerPack(group: Command): void {
     .option('--early-manifest <file>', 'pack this manifest as an uncompressed cpio segment first (like early microcode); before an EROFS image it is zero-padded to 4096 bytes, a layered initrd')
     .option('--append-manifest <file>', 'erofs: append this manifest as an uncompressed cpio segment after the image (as a bootloader appends); repeatable, in order', collect, [])
     .option(...CMDLINE_OPTION)
+    .option(...VERITY_OPTION)
     .requiredOption('-o, --output <file>', 'output image (written atomically)')
     .addOption(archOption("the guest's architecture: another one than the host's takes the manifest's binaries from Debian's packages for it (kernel-patches/arches.json), fetched into <cache>/sysroots/"))
     .addHelpText(
@@ -46,6 +48,8 @@ Examples:
   a layered initrd: an early cpio, the EROFS image, two archives after it (later files win):
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs --early-manifest test-vms/layered/early/manifest.json \\
       --append-manifest test-vms/layered/after/manifest.json --append-manifest test-vms/layered/after2/manifest.json -o layered.img
+  an image the kernel verifies block by block as it reads it (dm-verity; prints initrd_erofs_verity=<root>):
+  iofs initrd pack -m test-vms/guest/manifest.json -f erofs --verity --cmdline verity.cmdline -o verified.img
   iofs initrd pack -m test-vms/guest/manifest.json -f erofs --arch arm64 -o guest-arm64.erofs
 Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
     )
@@ -53,6 +57,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
       action(
         async ({ signal }, o: PackCliOptions) => {
           const { archSysroot, packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
+          if (o.verity && o.appendManifest.length > 0) throw new InputError('--verity and --append-manifest: the hash tree must end the initrd, and archives after a verified image are refused by the kernel', { hint: 'put those files in the image (the manifest) or in an --early-manifest' });
           const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output, signal };
           if (o.compress !== undefined) opts.compress = o.compress;
           if (o.payload !== undefined) opts.payloadBytes = parseSize(o.payload);
@@ -68,8 +73,10 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
-          await reportDigest(r.digest, o.cmdline);
-          process.stdout.write(`${r.output} ${r.bytes}\n`);
+          if (o.verity && r.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later');
+          const bytes = o.verity ? await sealWithVerity(r.output, o.cmdline, signal) : r.bytes;
+          if (!o.verity) await reportDigest(r.digest, o.cmdline);
+          process.stdout.write(`${r.output} ${bytes}\n`);
         },
         { interrupted: 'interrupted; temporary output removed' },
       ),
