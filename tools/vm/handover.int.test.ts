@@ -41,6 +41,8 @@ describe('real handover (issue 11)', () => {
     'handover-busybox-cpio', 'handover-busybox-erofs', 'handover-util-linux-erofs',
     // Issue 12: the same image with an early microcode cpio in front, a layered initrd after the conversion.
     'handover-initramfs-tools-layered',
+    // Issue 15: verified block by block through dm-verity; the device stays until dmsetup removes it, then the initrd is freed.
+    'handover-initramfs-tools-verity',
   ])('%s reaches the real root and leaves nothing of the initrd', (name) => {
     const r = result(name);
     expect(r.outcome, why(r)).toBe('PASS');

@@ -79,6 +79,8 @@ describe('kernel mode (issue 4)', () => {
       'kmode-layered-early', 'kmode-layered-append', 'kmode-layered-both', 'kmode-layered-garbage-after', 'kmode-layered-two-images', 'kmode-layered-magic-in-cpio',
       // Image authentication (issue 15): initrd_erofs_sha256= matching, and each way an image is refused.
       'kmode-digest-match', 'kmode-digest-flip-data', 'kmode-digest-flip-padding', 'kmode-digest-flip-metadata', 'kmode-digest-other-image', 'kmode-digest-malformed', 'kmode-digest-archive-after',
+      // Block by block (issue 15): initrd_erofs_verity= matching, a damaged block failing its read, another root refused.
+      'kmode-verity-match', 'kmode-verity-flip-data', 'kmode-verity-other-root',
     ]));
     for (const name of kmode) expect(result(name).outcome, `${name}: ${why(result(name))}`).toBe('PASS');
   });
