@@ -10,9 +10,9 @@ const boot = (row: string, n: number, outcome: string, realInitS: number, memTot
   ({ row, boot: n, outcome, reason: '', runDir: '/r', realInitS, memTotalKb, memAvailableKb });
 
 describe('handover benchmark', () => {
-  it('the committed rows boot Debian\'s image as cpio first, then each backend (inplace also with the digest checked)', async () => {
+  it('the committed rows boot Debian\'s image as cpio first, then each backend (inplace also with the digest checked, bdev also through dm-verity)', async () => {
     const b = await loadHandoverBench();
-    expect(b.rows.map((r) => r.name)).toEqual(['cpio-zstd', 'erofs-inplace', 'erofs-inplace-sha256', 'erofs-file', 'erofs-bdev']);
+    expect(b.rows.map((r) => r.name)).toEqual(['cpio-zstd', 'erofs-inplace', 'erofs-inplace-sha256', 'erofs-bdev-verity', 'erofs-file', 'erofs-bdev']);
   });
 
   it('tabulates medians of the passing boots against the first row', () => {

@@ -31,6 +31,8 @@ const rowSchema = dataObject({
   consoleMatches: v.optional(list(nonEmptyString())),
   /** initrd_erofs_sha256= with the converted image's own digest (issue 15). */
   digest: v.optional(bool()),
+  /** initrd_erofs_verity= with the root of the converted image's hash tree (issue 15, block by block). */
+  verity: v.optional(bool()),
   description: v.optional(str(), ''),
 });
 
@@ -145,6 +147,7 @@ export async function runHandoverBench(bench: HandoverBench, outDir: string, sig
     }
     scenario.append = [scenario.append, row.append].filter(Boolean).join(' ');
     if (row.digest) scenario.initrd = { ...scenario.initrd, digest: 'auto' };
+    if (row.verity) scenario.initrd = { ...scenario.initrd, verity: 'auto' };
     if (row.consoleMatches) scenario.expectBoot = { ...scenario.expectBoot, consoleMatches: row.consoleMatches };
     scenario.bootTimeoutS = bench.bootTimeoutS;
     const file = path.join(outDir, 'scenarios', `${row.name}.json`);

@@ -33,6 +33,8 @@ export interface BenchMode {
   append: string;
   /** initrd_erofs_sha256= with the image's own digest (the kernel verifies the image before mounting it). */
   digest?: boolean;
+  /** initrd_erofs_verity= with the root of the image's hash tree, appended to the initrd (verified block by block as read). */
+  verity?: boolean;
   /** Checks (scenario format) that prove the boot took this mode's path. */
   checks: unknown[];
   /** Why the mode is not run (e.g. the series does not offer the strategy yet). */
@@ -126,6 +128,7 @@ const modeSchema = v.pipe(
     disk: v.optional(dataObject({ format: imageFormat, compress: v.optional(nonEmptyString(), 'none') })),
     append: v.optional(str(), ''),
     digest: v.optional(bool()),
+    verity: v.optional(bool()),
     // The scenario schema's checks, validated now rather than after a boot.
     checks: v.optional(checksSchema, []),
     disabled: v.optional(nonEmptyString()),
@@ -183,6 +186,7 @@ function modeFrom(m: MatrixData['modes'][number], d: MatrixData, rel: (p: string
     checks: m.checks,
   };
   if (m.digest) mode.digest = true;
+  if (m.verity) mode.verity = true;
   if (m.disk) mode.disk = m.disk;
   if (m.disabled !== undefined) mode.disabled = m.disabled;
   return mode;

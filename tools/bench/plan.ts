@@ -36,6 +36,8 @@ export interface BenchCell {
   append: string;
   /** Add initrd_erofs_sha256= with the packed image's own digest. */
   digest?: boolean;
+  /** Append the image's hash tree and add initrd_erofs_verity= with its root. */
+  verity?: boolean;
   checks: unknown[];
 }
 
@@ -102,6 +104,7 @@ function cellFor(m: BenchMode, size: SizeSpec, matrix: BenchMatrix, read: string
   };
   if (m.disk) cell.disk = guestImage;
   if (m.digest) cell.digest = true;
+  if (m.verity) cell.verity = true;
   if (read) cell.readFile = read;
   return cell;
 }

@@ -188,3 +188,38 @@ describe('published page-cache benchmark results', () => {
     expect(tableMismatches('page cache', markdownTable(readme, /^7\.3 page cache, reading one file at \+256M$/), derived)).toEqual([]);
   });
 });
+
+/**
+ * The verification record (test-vms/bench/results-verity/: no verification,
+ * SHA-256 up front and dm-verity per block, side by side on one kernel)
+ * re-renders byte for byte, and the README's table and read figures state
+ * its medians.
+ */
+describe('published verification benchmark results', () => {
+  const dir = path.join(path.dirname(publishedResultsDir), 'results-verity');
+  let out = '';
+  let table = '';
+  beforeAll(async () => {
+    out = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-verity-'));
+    const r = await loadRawResults(dir);
+    table = (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, out)).markdown;
+  });
+  afterAll(async () => {
+    if (out) await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('are raw.json rendered by the benchmark code', async () => {
+    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
+      expect(await fs.readFile(path.join(out, f), 'utf8'), f).toBe(await fs.readFile(path.join(dir, f), 'utf8'));
+    }
+  });
+
+  it("README.md's up-front-against-per-block table and read figures state the record's medians", () => {
+    const derived = markdownTable(table.split('### Time to /init')[1] ?? '', /^mode$/);
+    expect(tableMismatches('verification', markdownTable(readme, /^7\.3 time to \/init \(s\), verification$/), derived)).toEqual([]);
+    const read = markdownTable(table.split('### Reading data')[1] ?? '', /^mode$/);
+    const readS = (mode: string): string | undefined => medianOf(read?.rows.find((r) => r[0] === mode)?.[1] ?? '');
+    const stated = /Reading a 2 MiB payload file after \/init \(\+256M\) takes ([\d.]+) s on bdev and ([\d.]+) s through dm-verity/.exec(readme.replace(/\s+/g, ' '));
+    expect(stated?.slice(1), 'the README sentence on reading through dm-verity').toEqual([readS('kernel-bdev'), readS('kernel-bdev-verity')]);
+  });
+});

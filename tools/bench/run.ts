@@ -112,7 +112,7 @@ export function scenarioJson(cell: BenchCell, matrix: BenchMatrix, images: Map<s
   const json: Record<string, unknown> = {
     description: `bench ${cell.id}`,
     kernel: cell.kernel,
-    initrd: { image: image(cell.initrd.id), ...(cell.digest ? { digest: 'auto' } : {}) },
+    initrd: { image: image(cell.initrd.id), ...(cell.digest ? { digest: 'auto' } : {}), ...(cell.verity ? { verity: 'auto' } : {}) },
     append: cell.append,
     memoryMiB: matrix.memoryMiB,
     bootTimeoutS: matrix.bootTimeoutS,
