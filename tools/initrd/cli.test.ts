@@ -57,4 +57,25 @@ describe('iofs initrd (CLI)', () => {
     expect(missing.stderr).toMatch(/nope\.json: cannot read: ENOENT/);
     expect((await fs.readdir(dir)).filter((f) => f.includes('never'))).toEqual([]);
   });
+
+  it('pack --verity appends the tree and writes the fragment; --verity on a cpio or with appended archives is refused before packing', async () => {
+    const out = path.join(dir, 'v.img');
+    const cmdline = path.join(dir, 'v.cmdline');
+    const r = await iofs(['initrd', 'pack', '-m', manifest, '-f', 'erofs', '--verity', '--cmdline', cmdline, '-o', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${out} ${(await fs.stat(out)).size}`);
+    const fragment = (await fs.readFile(cmdline, 'utf8')).trim();
+    expect(fragment).toMatch(/^initrd_erofs_verity=[0-9a-f]{64}$/);
+    const j = JSON.parse((await iofs(['initrd', 'inspect', '--json', out])).stdout) as { verity?: { cmdline: string } };
+    expect(j.verity?.cmdline).toBe(fragment);
+
+    const never = path.join(dir, 'never-verity');
+    const cpio = await iofs(['initrd', 'pack', '-m', manifest, '-f', 'cpio', '--verity', '-o', never]);
+    expect(cpio.exitCode).toBe(2);
+    expect(cpio.stderr).toContain('--verity applies to -f erofs');
+    const appended = await iofs(['initrd', 'pack', '-m', manifest, '-f', 'erofs', '--verity', '--append-manifest', manifest, '-o', never]);
+    expect(appended.exitCode).toBe(2);
+    expect(appended.stderr).toContain('--verity and --append-manifest');
+    expect((await fs.readdir(dir)).filter((f) => f.includes('never-verity'))).toEqual([]);
+  });
 });

@@ -45,6 +45,7 @@ Example:
       action(
         async ({ signal }, image: string, o: ImportCliOptions) => {
           const { importImage, parseFormat, parseSize } = await import('../../initrd/index.js');
+          if (o.verity && o.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later', { hint: 'verify a cpio initrd the way the boot chain verifies the kernel (a signed UKI holds both)' });
           const opts: ImportOptions = { input: image, format: parseFormat(o.format), output: o.output, signal };
           if (o.compress !== undefined) opts.compress = o.compress;
           if (o.clusterSize !== undefined) opts.clusterBytes = parseSize(o.clusterSize);
@@ -54,7 +55,6 @@ Example:
           for (const s of r.skipped) log.warn(`skipped ${s}`);
           if (r.early) log.info(`kept the early cpio in front (${r.early.bytes} bytes: ${r.early.files.join(', ')})`);
           log.info(`${r.entries} entries, ${r.format} ${r.compress}, sha256 ${r.sha256}`);
-          if (o.verity && r.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later');
           const bytes = o.verity ? await sealWithVerity(r.output, o.cmdline, signal) : r.bytes;
           if (!o.verity) await reportDigest(r.digest, o.cmdline);
           process.stdout.write(`${r.output} ${bytes}\n`);

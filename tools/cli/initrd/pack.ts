@@ -57,6 +57,7 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
       action(
         async ({ signal }, o: PackCliOptions) => {
           const { archSysroot, packInitrd, parseFormat, parseSize } = await import('../../initrd/index.js');
+          if (o.verity && o.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later', { hint: 'verify a cpio initrd the way the boot chain verifies the kernel (a signed UKI holds both)' });
           if (o.verity && o.appendManifest.length > 0) throw new InputError('--verity and --append-manifest: the hash tree must end the initrd, and archives after a verified image are refused by the kernel', { hint: 'put those files in the image (the manifest) or in an --early-manifest' });
           const opts: PackOptions = { manifestPath: o.manifest, format: parseFormat(o.format), output: o.output, signal };
           if (o.compress !== undefined) opts.compress = o.compress;
@@ -73,7 +74,6 @@ Environment: SOURCE_DATE_EPOCH sets every timestamp (default 0).`,
           log.step(`packing ${o.manifest} as ${o.format}${o.payload ? ` with ${o.payload} payload` : ''}`);
           const r = await packInitrd(opts);
           log.info(`${r.format} ${r.compress}, sha256 ${r.sha256}`);
-          if (o.verity && r.format !== 'erofs') throw new InputError('--verity applies to -f erofs: a cpio initrd is unpacked once, not read from later');
           const bytes = o.verity ? await sealWithVerity(r.output, o.cmdline, signal) : r.bytes;
           if (!o.verity) await reportDigest(r.digest, o.cmdline);
           process.stdout.write(`${r.output} ${bytes}\n`);
