@@ -159,67 +159,50 @@ describe('published arm64 benchmark results', () => {
 });
 
 /**
- * The page-cache record (test-vms/bench/results-pagecache/: the read case
- * with meminfo's Cached) re-renders byte for byte, and the README's table
- * states its read table's medians.
+ * A side record (test-vms/bench/<dir>/, one `iofs bench --out` run kept for
+ * a README section): it re-renders byte for byte, and `readmeChecks` compare
+ * the README's figures with its rendered table.md.
  */
-describe('published page-cache benchmark results', () => {
-  const dir = path.join(path.dirname(publishedResultsDir), 'results-pagecache');
-  let out = '';
-  let table = '';
-  beforeAll(async () => {
-    out = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-pagecache-'));
-    const r = await loadRawResults(dir);
-    table = (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, out)).markdown;
-  });
-  afterAll(async () => {
-    if (out) await fs.rm(out, { recursive: true, force: true });
-  });
+function describeSideRecord(title: string, dirName: string, readmeChecks: Record<string, (table: string) => void>): void {
+  describe(title, () => {
+    const dir = path.join(path.dirname(publishedResultsDir), dirName);
+    let out = '';
+    let table = '';
+    beforeAll(async () => {
+      out = await fs.mkdtemp(path.join(os.tmpdir(), `iofs-bench-${dirName}-`));
+      const r = await loadRawResults(dir);
+      table = (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, out)).markdown;
+    });
+    afterAll(async () => {
+      if (out) await fs.rm(out, { recursive: true, force: true });
+    });
 
-  it('are raw.json rendered by the benchmark code', async () => {
-    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
-      expect(await fs.readFile(path.join(out, f), 'utf8'), f).toBe(await fs.readFile(path.join(dir, f), 'utf8'));
-    }
+    it('are raw.json rendered by the benchmark code', async () => {
+      for (const f of ['table.md', 'plot.svg', 'summary.json']) {
+        expect(await fs.readFile(path.join(out, f), 'utf8'), f).toBe(await fs.readFile(path.join(dir, f), 'utf8'));
+      }
+    });
+    for (const [name, check] of Object.entries(readmeChecks)) it(name, () => check(table));
   });
+}
 
-  it("README.md's page-cache table states the record's read table", () => {
+/** The page-cache record: the read case with meminfo's Cached. */
+describeSideRecord('published page-cache benchmark results', 'results-pagecache', {
+  "README.md's page-cache table states the record's read table": (table) => {
     const derived = markdownTable(table.split('### Reading data')[1] ?? '', /^mode$/);
     expect(derived?.header, 'the record measured the page cache').toContain('page cache added by the read MiB');
     expect(tableMismatches('page cache', markdownTable(readme, /^7\.3 page cache, reading one file at \+256M$/), derived)).toEqual([]);
-  });
+  },
 });
 
-/**
- * The verification record (test-vms/bench/results-verity/: no verification,
- * SHA-256 up front and dm-verity per block, side by side on one kernel)
- * re-renders byte for byte, and the README's table and read figures state
- * its medians.
- */
-describe('published verification benchmark results', () => {
-  const dir = path.join(path.dirname(publishedResultsDir), 'results-verity');
-  let out = '';
-  let table = '';
-  beforeAll(async () => {
-    out = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-bench-verity-'));
-    const r = await loadRawResults(dir);
-    table = (await writeResults(await loadMatrix(), { meta: r.meta, records: r.boots, cells: summarize(r.boots) }, out)).markdown;
-  });
-  afterAll(async () => {
-    if (out) await fs.rm(out, { recursive: true, force: true });
-  });
-
-  it('are raw.json rendered by the benchmark code', async () => {
-    for (const f of ['table.md', 'plot.svg', 'summary.json']) {
-      expect(await fs.readFile(path.join(out, f), 'utf8'), f).toBe(await fs.readFile(path.join(dir, f), 'utf8'));
-    }
-  });
-
-  it("README.md's up-front-against-per-block table and read figures state the record's medians", () => {
+/** The verification record: no verification, SHA-256 up front and dm-verity per block, side by side on one kernel. */
+describeSideRecord('published verification benchmark results', 'results-verity', {
+  "README.md's up-front-against-per-block table and read figures state the record's medians": (table) => {
     const derived = markdownTable(table.split('### Time to /init')[1] ?? '', /^mode$/);
     expect(tableMismatches('verification', markdownTable(readme, /^7\.3 time to \/init \(s\), verification$/), derived)).toEqual([]);
     const read = markdownTable(table.split('### Reading data')[1] ?? '', /^mode$/);
     const readS = (mode: string): string | undefined => medianOf(read?.rows.find((r) => r[0] === mode)?.[1] ?? '');
     const stated = /Reading a 2 MiB payload file after \/init \(\+256M\) takes ([\d.]+) s on bdev and ([\d.]+) s through dm-verity/.exec(readme.replace(/\s+/g, ' '));
     expect(stated?.slice(1), 'the README sentence on reading through dm-verity').toEqual([readS('kernel-bdev'), readS('kernel-bdev-verity')]);
-  });
+  },
 });
