@@ -32,7 +32,9 @@ const consoleOf = (r: RunResult): Promise<string> => fs.readFile(path.join(r.run
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-arm64-int-'));
-  kmode = (await listScenarios()).filter((n) => n.startsWith('kmode-'));
+  // What arches.json declares n/a on arm64 (with its reason) is not run, as `patches status --arch arm64` shows it.
+  const arm64 = await getArch('arm64');
+  kmode = (await listScenarios()).filter((n) => n.startsWith('kmode-') && !arm64.notApplicable?.[n]);
   // The guest itself says what it runs on, and its busybox is not the host's.
   const machine = path.join(tmp, 'arm64-machine.json');
   await fs.writeFile(machine, JSON.stringify({
@@ -46,11 +48,11 @@ beforeAll(async () => {
     ],
   }));
   const suite = await runScenarios({
-    scenarios: ['kmode-*', machine],
+    scenarios: [...kmode, machine],
     jobs: 1,
     keepGoing: true,
     accel: 'tcg',
-    arch: await getArch('arm64'),
+    arch: arm64,
     runsDir: path.join(tmp, 'runs'),
   });
   results.add(suite.results);
