@@ -23,7 +23,7 @@ const BLOCK = 4096;
 const DIGESTS_PER_BLOCK = BLOCK / 32;
 
 /** What veritysetup is asked for: the format the kernel assumes. */
-export const VERITYSETUP_FORMAT_ARGS = ['--hash=sha256', `--data-block-size=${BLOCK}`, `--hash-block-size=${BLOCK}`, '--salt=-', '--no-superblock'] as const;
+const VERITYSETUP_FORMAT_ARGS = ['--hash=sha256', `--data-block-size=${BLOCK}`, `--hash-block-size=${BLOCK}`, '--salt=-', '--no-superblock'] as const;
 
 export interface VerityTree {
   /** Where the image starts in the initrd, and its size: the data dm-verity covers. */
@@ -49,7 +49,7 @@ export function verityTreeBytes(blocks: number): number {
 }
 
 /** The root hash of a tree: the hash of its top block, which comes first (no salt). */
-export function verityRootHash(tree: Uint8Array): string {
+function verityRootHash(tree: Uint8Array): string {
   return createHash('sha256').update(tree.subarray(0, BLOCK)).digest('hex');
 }
 

@@ -19,7 +19,7 @@ import { log } from '../common/log.js';
 import { buildCompanion } from '../distro/index.js';
 import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
 import {
-  buildKernelOnce, digestParameter, expandScenarioArgs, withVerityTree, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
+  buildKernelOnce, digestParameter, expandScenarioArgs, verityParameter, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
   type ImagePlan, type Scenario, type Variables,
 } from '../vm/index.js';
 import { renderDevice } from './device.js';
@@ -111,9 +111,8 @@ async function exportScenario(s: Scenario, o: ExportOptions, kernels: Map<string
   // As iofs vm test does: the hash tree and the digest of the pristine image, so edits after them are what the kernel must refuse.
   let verity: string | undefined;
   if (plan.initrd.verity) {
-    const sealed = await withVerityTree({ path: initrd.file, output: initrd.file, bytes: 0, sha256: '' }, plan.initrd.verity, o.signal);
-    initrd.file = sealed.initrd.path;
-    verity = sealed.parameter;
+    verity = await verityParameter(initrd.file, plan.initrd.verity, o.signal);
+    initrd.file = plan.initrd.verity.output;
   }
   const digest = [await digestParameter(plan.initrd.digest, initrd.file, s.name), verity].filter(Boolean).join(' ');
   let initrdFile = initrd.file;

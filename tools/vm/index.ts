@@ -23,7 +23,7 @@ export {
   type ScenarioPlan, type BootRequest, type KernelPlan, type ImagePlan, type InitrdPlan, type DiskPlan,
 } from './plan.js';
 export { Guest, type GuestOptions, type SshWait } from './guest.js';
-export { runScenario, createRunDir, buildKernelOnce, consoleLogTimeOf, digestParameter, withVerityTree, expectedInitrdFiles, type RunResult, type CheckRecord, type Timings, type ImageRecord, type InitrdRecord } from './runner.js';
+export { runScenario, createRunDir, buildKernelOnce, consoleLogTimeOf, digestParameter, verityParameter, expectedInitrdFiles, type RunResult, type CheckRecord, type Timings, type ImageRecord, type InitrdRecord } from './runner.js';
 export { runScenarios, type SuiteOptions, type SuiteResult } from './suite.js';
 export { OUTCOME_EXIT_CODE, worstExitCode, type Outcome } from './outcome.js';
 export { renderJunit, escapeXml, type JunitSuite, type JunitCase } from './junit.js';

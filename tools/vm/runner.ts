@@ -253,19 +253,13 @@ export async function digestParameter(digest: string | undefined, image: string,
 }
 
 /**
- * The initrd with its EROFS image's dm-verity hash tree appended (written to
- * `verity.output`, the image itself untouched) and initrd_erofs_verity=… for
- * the scenario's `initrd.verity`: the tree's root ("auto") or the one given.
+ * Writes `image` with its EROFS image's dm-verity hash tree appended to
+ * `verity.output` (the image itself untouched); returns initrd_erofs_verity=…
+ * for the scenario's `initrd.verity`: the tree's root ("auto") or the one given.
  */
-export async function withVerityTree<R extends { path: string; output: string; bytes: number; sha256: string }>(
-  initrd: R,
-  verity: { root: string; output: string },
-  signal?: AbortSignal,
-): Promise<{ initrd: R; parameter: string }> {
-  const tree = await appendVerityTree(initrd.path, verity.output, signal);
-  const parameter = verity.root === 'auto' ? tree.cmdline : `${VERITY_PARAMETER}=${verity.root}`;
-  const stat = await fs.stat(verity.output);
-  return { initrd: { ...initrd, path: verity.output, output: verity.output, bytes: stat.size, sha256: await sha256File(verity.output) }, parameter };
+export async function verityParameter(image: string, verity: { root: string; output: string }, signal?: AbortSignal): Promise<string> {
+  const tree = await appendVerityTree(image, verity.output, signal);
+  return verity.root === 'auto' ? tree.cmdline : `${VERITY_PARAMETER}=${verity.root}`;
 }
 
 /** Packs (with the workspace key), generates, or stats a given image; `what` names it in messages. */
@@ -410,10 +404,14 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
     const tPack = Date.now();
     const imageKernel: ImageKernel = { ...(result.kernelRelease ? { release: result.kernelRelease } : {}), ...(result.kernel?.buildDir ? { buildDir: result.kernel.buildDir } : {}) };
     let initrd: InitrdRecord = await obtainImage('initrd', plan.initrd, key.publicKey, s, imageKernel, opts.signal, sysroot);
-    let verityParameter: string | undefined;
-    if (plan.initrd.verity) ({ initrd, parameter: verityParameter } = await withVerityTree(initrd, plan.initrd.verity, opts.signal));
+    let verity: string | undefined;
+    if (plan.initrd.verity) {
+      const { output } = plan.initrd.verity;
+      verity = await verityParameter(initrd.path, plan.initrd.verity, opts.signal);
+      initrd = { ...initrd, path: output, output, bytes: (await fs.stat(output)).size, sha256: await sha256File(output) };
+    }
     // Taken from the pristine image: edits after it are what the kernel must refuse.
-    const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name), verityParameter].filter(Boolean).join(' ');
+    const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name), verity].filter(Boolean).join(' ');
     result.commandLine = kernelCommandLine(append, plan.boot.machine?.append);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.
