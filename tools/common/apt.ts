@@ -10,8 +10,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError } from './errors.js';
+import { run as runProgram } from './process.js';
 
 /** One apt source entry: where a suite's packages come from. */
 export interface AptSource {
@@ -119,9 +119,8 @@ export async function privateAptRunner(
     ...extraOptions,
   ];
   const run = async (tool: string, args: string[], cwd = defaultCwd): Promise<string> => {
-    const r = await execa(tool, [...opts, ...args], { cwd, reject: false }).catch((err: unknown) => {
-      throw new InfraError(`${tool} is not installed (${(err as Error).message}); run scripts/setup`);
-    });
+    // A missing tool is run()'s "not installed" error; a failure is explained here, with the list.
+    const r = await runProgram(tool, [...opts, ...args], { cwd, okExitCodes: 'any' });
     if (r.exitCode !== 0) {
       throw new InfraError(`${tool} ${args.join(' ')} (private sources list for ${suite}) failed: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`, {
         hint: `the list is ${sourcesList}; check the network to the machine's Debian mirror`,
