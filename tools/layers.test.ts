@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './common/paths.js';
 
-const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report', 'lava'], ['kcidb'], ['cli']];
+const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report', 'lava', 'robot'], ['kcidb'], ['cli']];
 // Within a layer, only these edges (the later folder builds on the earlier).
 const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel']];
 

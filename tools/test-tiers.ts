@@ -14,9 +14,11 @@
  *  - vm/vm.int: the harness's outcome classes (PASS, FAIL naming the check,
  *    PANIC quoting the line, BOOT-TIMEOUT within the bound, bad input);
  *  - vm/failures.int: the main failure paths (QEMU missing, refusing,
- *    killed, Ctrl-C in a boot and in a build, SSH port taken, key refused).
+ *    killed, Ctrl-C in a boot and in a build, SSH port taken, key refused);
+ *  - robot/modules.int: the series compiled as distributions build it
+ *    (EROFS and overlayfs modules) at its tip, no new W=1/sparse warning.
  */
-export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/handover.int.test.ts', 'vm/vm.int.test.ts', 'vm/failures.int.test.ts'];
+export const coreIntegration = ['vm/kmode.int.test.ts', 'vm/handover.int.test.ts', 'vm/vm.int.test.ts', 'vm/failures.int.test.ts', 'robot/modules.int.test.ts'];
 
 /** One line per full-tier group: what it proves, for the "not run" summary. */
 export const fullGroups: Record<string, string> = {
@@ -31,6 +33,7 @@ export const fullGroups: Record<string, string> = {
   'vm/arm64.int.test.ts': 'arm64: the patched primary kernel cross-built, the guest from Debian arm64 packages, every kmode-* scenario (and uname -m aarch64) in qemu-system-aarch64 -machine virt (TCG)',
   'lava/lava.int.test.ts': 'LAVA: exported jobs run in lava-run (needs scripts/setup --lava) to the same verdicts as iofs vm test (pass, panic on purpose, cpio, a failing check)',
   'vm/digest.int.test.ts': 'a kernel requiring the image digest (own kernel build): no digest refused, its digest boots, cpio unaffected',
+  'robot/robot.int.test.ts': 'the build robot: every robot.json configuration at every patch, KUnit, new warnings; and the v2 series failing on patch 1\'s modular build',
   'vm/initcalls.int.test.ts': 'the image during initcalls: a uevent helper in a cpio initrd runs, in an EROFS initrd it is not there yet (own kernel build)',
 };
 

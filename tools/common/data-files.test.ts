@@ -23,6 +23,7 @@ import { loadFuzzRecord } from '../fuzz/record.js';
 import { loadDemoSpec } from '../report/demo.js';
 import { listScenarios, loadScenario, type ImageSpec } from '../vm/scenario.js';
 import { loadArchSet } from './arch.js';
+import { loadRobotConfigs, loadRobotRecord } from '../robot/index.js';
 import { kernelPatchesDir, repoRoot, testVmsDir } from './paths.js';
 import { dataError, loadJsonFile } from './schema.js';
 
@@ -162,6 +163,8 @@ const KINDS: Array<{ kind: string; matches: (rel: string) => boolean; check: (fi
   { kind: 'fuzz record', matches: (r) => /^test-vms\/fuzz\/results\/record(-[\w]+)?\.json$/.test(r), check: (f) => loadFuzzRecord(f) },
   { kind: 'handover bench', matches: (r) => r === 'test-vms/bench/handover.json', check: checkHandoverBench },
   { kind: 'handover bench raw.json', matches: (r) => /^test-vms\/bench\/handover(-[\w.-]+)?-results\/raw\.json$/.test(r), check: (f) => loadJsonFile(handoverRawSchema, f) },
+  { kind: 'robot', matches: (r) => r === 'kernel-patches/robot/robot.json', check: (f) => loadRobotConfigs(f) },
+  { kind: 'robot record', matches: (r) => /^kernel-patches\/robot\/records\/[\w.-]+\.json$/.test(r), check: (f) => loadRobotRecord(f) },
   { kind: 'companions', matches: (r) => r === 'kernel-patches/companions/companions.json', check: checkCompanions },
   { kind: 'bench summary.json', matches: (r) => /^test-vms\/bench\/results(-[\w.]+)?\/summary\.json$/.test(r), check: (f) => loadJsonFile(summarySchema, f) },
 ];

@@ -40,4 +40,4 @@ export {
   type KernelTree,
 } from './tree.js';
 export { withLock, lockPathFor } from './lock.js';
-export { sourceTarball, sourcesDir, type SourceRecord } from './source.js';
+export { parseAptShow, sourceTarball, sourcesDir, upstreamVersion, type SourceRecord } from './source.js';

@@ -5,6 +5,7 @@ import { registerPatchesExport } from './export.js';
 import { registerPatchesStatus } from './status.js';
 import { registerPatchesFormat } from './format.js';
 import { registerPatchesRangeDiff } from './range-diff.js';
+import { registerPatchesRobot } from './robot.js';
 
 /** `iofs patches …`: one file per verb beside this one. */
 export function registerPatches(program: Command): Command {
@@ -25,6 +26,7 @@ Examples (the developer's loop; without --base a verb uses the primary base of b
   iofs kernel build --base 6.12           # incremental rebuild of the tree as it stands
   iofs patches export --base 6.12         # commits back into kernel-patches/6.12/
   iofs patches check --base 6.12          # checkpatch.pl --strict on each patch
+  iofs patches robot                      # every patch x robot.json configs, new warnings
 
 Across bases, and upstream:
   iofs patches status                     # base x {applies, builds, checkpatch, scenarios}
@@ -40,5 +42,6 @@ Every verb takes --tree PATH (your own checkout). For vm test, build it first:
   registerPatchesStatus(group);
   registerPatchesFormat(group);
   registerPatchesRangeDiff(group);
+  registerPatchesRobot(group);
   return group;
 }

@@ -1,0 +1,209 @@
+/**
+ * `iofs patches robot`: check a series as upstream's robots would, patch by
+ * patch: checkpatch --strict, kernel-doc, and for every configuration of
+ * robot.json a build of the series' directories and (where asked) the
+ * warnings W=1 and sparse add. A patch fails a check on an error, or on a
+ * warning its parent did not have; what the base already has is not the
+ * series' fault.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { writeFileAtomic } from '../common/atomic.js';
+import { log } from '../common/log.js';
+import { git } from '../git/index.js';
+import { firstErrors, type KernelBase, type KernelTree } from '../kernel/index.js';
+import { checkSeries, readSeries, seriesWorktree } from '../patches/index.js';
+import { compileAtPatch, configBuild, configureAtPatch, configureAtTip, type ConfigBuild } from './build.js';
+import type { RobotConfig } from './config.js';
+import { kunitCell, type KunitSpec } from './kunit.js';
+import { newWarnings, parseWarnings, quoteWarning, touchedObjects, type Cell, type Warning } from './plan.js';
+
+export interface RobotRequest {
+  base: KernelBase;
+  source: KernelTree;
+  seriesDir: string;
+  /** How the series was named: a directory, or `<rev>:kernel-patches/<base>`. */
+  revision: string;
+  configs: RobotConfig[];
+  /** The robot's cache root (<cache>/robot): its worktree, build directories and runs. */
+  root: string;
+  jobs: number;
+  /** Only the base and the whole series (what the core tier runs): new warnings are the series' as a whole. */
+  tipOnly?: boolean;
+  /** The series' KUnit tests (robot.json "kunit"); absent: no kunit column. */
+  kunit?: KunitSpec;
+}
+
+export interface RobotRecord {
+  base: string;
+  baseVersion: string;
+  revision: string;
+  /** The command that reproduces the record (set by the CLI). */
+  command?: string;
+  patches: string[];
+  checks: string[];
+  configs: Array<Pick<RobotConfig, 'name' | 'why' | 'start' | 'fragments' | 'set' | 'warnings'> & { seed?: number }>;
+  touched: { sources: string[]; dirs: string[] };
+  cells: Cell[];
+  /** Patches 1..n with a failed cell: what makes the run fail. */
+  failed: number[];
+  startedAt: string;
+  seconds: number;
+  host: { cpus: number; jobs: number; cpu?: string };
+  runDir: string;
+}
+
+const MAX_QUOTED = 12;
+
+/** The check columns, in table order. Pure. */
+export function robotChecks(configs: readonly RobotConfig[], kunit = false): string[] {
+  return ['checkpatch', 'kernel-doc', ...(kunit ? ['kunit'] : []), ...configs.flatMap((c) => [`build:${c.name}`, ...(c.warnings ? [`warnings:${c.name}`] : [])])];
+}
+
+/** A warning cell from the warnings before and at this patch. Pure. */
+export function warningCell(patch: number, check: string, before: readonly Warning[] | undefined, now: readonly Warning[], log?: string): Cell {
+  if (patch === 0 || before === undefined) return { patch, check, status: 'pass', summary: `${now.length} warning(s) in the series' files (the baseline)`, ...(log ? { log } : {}) };
+  const added = newWarnings(before, now);
+  if (added.length === 0) return { patch, check, status: 'pass', summary: 'no new warning', ...(log ? { log } : {}) };
+  return { patch, check, status: 'fail', summary: `${added.length} new warning(s)`, details: added.slice(0, MAX_QUOTED).map(quoteWarning), ...(log ? { log } : {}) };
+}
+
+interface PatchState {
+  warnings: Map<string, Warning[]>;
+  baseBroken: Map<string, string>;
+  /** Per configuration: the patch whose build failed first, and its first error, while later patches keep failing so. */
+  failing: Map<string, { patch: number; error: string }>;
+}
+
+/** A build's first error line, without the tree's path (the key for "still fails as at patch N"). Pure. */
+export function firstErrorLine(output: string, tree: string): string {
+  return (output.split('\n').find((l) => /\berror:/.test(l)) ?? output.split('\n').find((l) => /\*\*\*/.test(l)) ?? '').split(`${tree}/`).join('').trim();
+}
+
+async function kernelDocCell(tree: string, files: Set<string>, patch: number, state: PatchState, runDir: string): Promise<Cell> {
+  const existing: string[] = [];
+  for (const f of files) if (await fs.stat(path.join(tree, f)).then(() => true, () => false)) existing.push(f);
+  const logFile = path.join(runDir, 'kernel-doc', `${patch}.log`);
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
+  const r = await execa(path.join(tree, 'scripts', 'kernel-doc'), ['-none', '-Wall', ...existing], { cwd: tree, reject: false, all: true });
+  const output = String(r.all ?? '');
+  await fs.writeFile(logFile, output);
+  const now = parseWarnings(output, files, tree);
+  const cell = warningCell(patch, 'kernel-doc', state.warnings.get('kernel-doc'), now, logFile);
+  state.warnings.set('kernel-doc', now);
+  return cell;
+}
+
+/** Build cells (and warning cells) of one configuration at one patch. */
+async function configCells(b: ConfigBuild, patch: number, touched: ReturnType<typeof touchedObjects>, state: PatchState, runDir: string): Promise<Cell[]> {
+  const name = b.config.name;
+  const check = `build:${name}`;
+  const logFile = path.join(runDir, name, `${patch}.log`);
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
+  await fs.writeFile(logFile, `# robot: ${name} at patch ${patch}\n`);
+  const broken = state.baseBroken.get(name);
+  if (broken !== undefined) return [{ patch, check, status: 'n/a', summary: `the base does not build in ${name}: ${broken}` }];
+  const t0 = Date.now();
+  const cfg = await configureAtPatch(b, logFile);
+  const fail = (summary: string, details: string[]): Cell[] => {
+    if (patch === 0) state.baseBroken.set(name, summary);
+    return [{ patch, check, status: 'fail', summary, details, log: logFile, seconds: (Date.now() - t0) / 1000 }];
+  };
+  if (!cfg.ok) return fail(cfg.why, cfg.details);
+  const r = await compileAtPatch(b, touched.sources, touched.dirs, logFile);
+  if (!r.ok) {
+    // The same error as the patch before: say where it began instead of quoting it again.
+    const error = firstErrorLine(r.output, b.tree);
+    const since = state.failing.get(name);
+    if (since && since.error === error && patch > 0) return fail(`still fails as at patch ${since.patch}`, [error]);
+    state.failing.set(name, { patch, error });
+    const quoted = firstErrors(r.output, 3, 2).split(`${b.tree}/`).join('');
+    return fail(`make ${touched.dirs.join(' ')} failed`, quoted.split('\n').map((l) => l.trim()));
+  }
+  state.failing.delete(name);
+  const seconds = (Date.now() - t0) / 1000;
+  const built = r.compiled.length ? `compiled ${r.compiled.map((s) => s.replace(/\.c$/, '.o')).join(' ')}` : "none of the series' sources is built in this configuration";
+  const cells: Cell[] = [{ patch, check, status: 'pass', summary: built, log: logFile, seconds }];
+  if (b.config.warnings) {
+    const now = parseWarnings(r.output, touched.files, b.tree);
+    cells.push(warningCell(patch, `warnings:${name}`, state.warnings.get(name), now, logFile));
+    state.warnings.set(name, now);
+  }
+  return cells;
+}
+
+function checkpatchCells(result: Awaited<ReturnType<typeof checkSeries>>): Cell[] {
+  return result.patches.map((p, i) => {
+    const bad = p.errors + p.warnings + p.checks;
+    const details = p.output.split('\n').filter((l) => /^(ERROR|WARNING|CHECK):/.test(l)).slice(0, MAX_QUOTED);
+    return bad === 0
+      ? { patch: i + 1, check: 'checkpatch', status: 'pass' as const, summary: 'clean' }
+      : { patch: i + 1, check: 'checkpatch', status: 'fail' as const, summary: `${p.errors} errors, ${p.warnings} warnings, ${p.checks} checks`, details };
+  });
+}
+
+/** Run the robot; the record is also written to <runDir>/record.json. */
+export async function runRobot(req: RobotRequest): Promise<RobotRecord> {
+  const started = new Date();
+  const runDir = path.join(req.root, 'runs', started.toISOString().replace(/[:.]/g, '-'));
+  await fs.mkdir(runDir, { recursive: true });
+  const series = await readSeries(req.seriesDir);
+  const applied = await seriesWorktree(req.source, req.seriesDir, path.join(req.root, 'trees', req.base.name), { cache: req.root, logFile: path.join(runDir, 'apply.log') });
+  if (!applied.ok) throw applied.error;
+  const tree = applied.worktree.path;
+  const commits = (await git(tree, ['rev-list', '--reverse', `${req.source.baseCommit}..HEAD`])).split('\n').filter(Boolean);
+  const touchedByPatch = await Promise.all(commits.map((c) => git(tree, ['diff', '--name-only', `${c}^`, c]).then((o) => o.split('\n').filter(Boolean))));
+  const touched = touchedObjects(touchedByPatch.flat());
+  log.step(`robot: ${commits.length} patches of ${req.revision}, ${req.configs.length} configurations, compiling ${touched.dirs.join(' ')} at every patch`);
+
+  const cells: Cell[] = checkpatchCells(await checkSeries(tree, req.seriesDir));
+  const builds: ConfigBuild[] = [];
+  for (const config of req.configs) {
+    const b = await configBuild(config, req.base, tree, req.root, req.jobs);
+    log.step(`robot: configuring ${config.name} (${config.start}${config.seed === undefined ? '' : ` seed ${config.seed}`})`);
+    await configureAtTip(b, path.join(runDir, `configure-${config.name}.log`));
+    builds.push(b);
+  }
+  const state: PatchState = { warnings: new Map(), baseBroken: new Map(), failing: new Map() };
+  try {
+    const patches = req.tipOnly ? [0, commits.length] : commits.map((_, i) => i + 1).concat(0).sort((a, b) => a - b);
+    for (const patch of patches) {
+      await git(tree, ['checkout', '-q', '--detach', patch === 0 ? req.source.baseCommit : (commits[patch - 1] as string)]);
+      cells.push(await kernelDocCell(tree, touched.files, patch, state, runDir));
+      if (req.kunit) {
+        const cell = await kunitCell(req.kunit, tree, patch, path.join(req.root, 'kunit', req.base.name), req.jobs, path.join(runDir, 'kunit', `${patch}.log`));
+        cells.push(cell);
+        log.info(`robot: patch ${patch}/${commits.length} kunit: ${cell.status === 'pass' ? 'ok' : cell.status.toUpperCase()} ${cell.summary}`);
+      }
+      for (const b of builds) {
+        const got = await configCells(b, patch, touched, state, runDir);
+        cells.push(...got);
+        const bad = got.filter((c) => c.status === 'fail');
+        log.info(`robot: patch ${patch}/${commits.length} ${b.config.name}: ${bad.length ? `FAIL ${bad.map((c) => `${c.check}: ${c.summary}`).join('; ')}` : 'ok'} (${(got[0]?.seconds ?? 0).toFixed(0)} s)`);
+      }
+    }
+  } finally {
+    // Back at the tip, so the worktree's stamp holds and the next run reuses it.
+    await git(tree, ['checkout', '-q', '--detach', applied.worktree.head]);
+  }
+  const failed = [...new Set(cells.filter((c) => c.status === 'fail' && c.patch > 0).map((c) => c.patch))].sort((a, b) => a - b);
+  const record: RobotRecord = {
+    base: req.base.name,
+    baseVersion: req.base.version,
+    revision: req.revision,
+    patches: ['(base)', ...series.names],
+    checks: robotChecks(req.configs, req.kunit !== undefined),
+    configs: req.configs.map(({ name, why, start, fragments, set, warnings, seed }) => ({ name, why, start, fragments, set, warnings, ...(seed === undefined ? {} : { seed }) })),
+    touched: { sources: touched.sources, dirs: touched.dirs },
+    cells,
+    failed,
+    startedAt: started.toISOString(),
+    seconds: Math.round((Date.now() - started.getTime()) / 1000),
+    host: { cpus: os.availableParallelism(), jobs: req.jobs, cpu: os.cpus()[0]?.model ?? 'unknown' },
+    runDir,
+  };
+  await writeFileAtomic(path.join(runDir, 'record.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
