@@ -23,7 +23,7 @@ import { log, progress } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
 import { applyImageEdits, describeImageEdit, erofsImageDigest, packInitrd } from '../initrd/index.js';
 import { buildKernel, type BuildMetadata } from '../kernel/index.js';
-import { createRunDir, inspectKernel, qemuVersion, resolveAccel, type AccelDecision, type AccelMode } from '../vm/index.js';
+import { createRunDir, inspectKernel, qemuVersion, resolveAccel, SANITIZE_APPEND, type AccelDecision, type AccelMode } from '../vm/index.js';
 import { fuzzBoot } from './boot.js';
 import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
 import { parseErofsLayout } from './layout.js';
@@ -38,7 +38,7 @@ export const FUZZ_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'debug'];
  * on; a hung task too once sysctls apply (just before init runs; a hang
  * earlier is still reported, and classified from the report).
  */
-export const FUZZ_APPEND = 'kasan.fault=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1';
+export const FUZZ_APPEND = SANITIZE_APPEND;
 
 export interface FuzzOptions {
   seed: number;

@@ -19,7 +19,7 @@ export {
 } from './scenario.js';
 export { judgeCheck, judgeBoot, consoleMessages, substitute, type ExecResult, type Variables, type ObservedBoot } from './checks.js';
 export {
-  planScenario, runDirName, initrdFileName, imageFileName, editedFileName,
+  planScenario, runDirName, initrdFileName, imageFileName, editedFileName, SANITIZE_APPEND, SANITIZE_FRAGMENTS,
   type ScenarioPlan, type BootRequest, type KernelPlan, type ImagePlan, type InitrdPlan, type DiskPlan,
 } from './plan.js';
 export { Guest, type GuestOptions, type SshWait } from './guest.js';

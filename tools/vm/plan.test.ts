@@ -34,6 +34,13 @@ describe('planScenario', () => {
     expect(p.initrdFiles).toEqual([]);
   });
 
+  it('with --sanitize: the sanitizer fragments last, panic on any report, three times the boot bound', () => {
+    const p = planScenario(scenario, { runDir: '/r', accel: 'auto', sanitize: true });
+    expect(p.kernel).toEqual({ kind: 'build', request: { base: '6.12', fragments: ['guest', 'erofs', 'debug', 'sanitize'], withPatches: true } });
+    expect(p.boot.commandLine).toBe('console=ttyS0 panic=-1 no_timer_check loglevel=7 kasan.fault=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1');
+    expect(p.boot.bootTimeoutS).toBe(135);
+  });
+
   it('plans another architecture: its kernel build, board and console', async () => {
     const arch = await getArch('arm64');
     const p = planScenario(scenario, { runDir: '/r', accel: 'auto', arch });

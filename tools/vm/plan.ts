@@ -87,7 +87,19 @@ export interface PlanOptions {
   icountShift?: number | 'auto';
   /** --arch: build, pack and boot for this architecture (kernel-patches/arches.json). */
   arch?: Arch;
+  /** --sanitize: the scenario's kernel with SANITIZE_FRAGMENTS, SANITIZE_APPEND, and a longer boot bound. */
+  sanitize?: boolean;
 }
+
+/**
+ * What --sanitize adds: KASAN, UBSAN, lockdep, KFENCE, debug objects (the
+ * fragments), any report ending the boot in a panic that the console
+ * classifier quotes (the parameters), and three times the boot bound, as
+ * a KASAN and lockdep kernel boots about that much slower under TCG.
+ */
+export const SANITIZE_FRAGMENTS = ['debug', 'sanitize'];
+export const SANITIZE_APPEND = 'kasan.fault=panic panic_on_warn=1 softlockup_panic=1 sysctl.kernel.hung_task_panic=1';
+export const SANITIZE_BOOT_FACTOR = 3;
 
 const COMPRESS_SUFFIX: Record<string, string> = { gzip: '.gz', zstd: '.zst', lz4: '.lz4', xz: '.xz', none: '' };
 
@@ -156,18 +168,19 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
           kind: 'build',
           request: {
             base: s.kernel.base,
-            fragments: [...s.kernel.fragments],
+            fragments: [...s.kernel.fragments, ...(o.sanitize ? SANITIZE_FRAGMENTS : [])],
             withPatches: s.kernel.patches,
             ...(o.arch ? { arch: o.arch.name } : {}),
             ...(o.tree !== undefined ? { tree: path.resolve(o.tree) } : {}),
             ...(o.tree !== undefined && o.baseRef !== undefined ? { baseRef: o.baseRef } : {}),
           },
         };
+  const append = o.sanitize ? `${s.append} ${SANITIZE_APPEND}`.trim() : s.append;
   const boot: BootRequest = {
-    append: s.append,
-    commandLine: kernelCommandLine(s.append, o.arch?.qemu.append),
+    append,
+    commandLine: kernelCommandLine(append, o.arch?.qemu.append),
     memoryMiB: s.memoryMiB,
-    bootTimeoutS: s.bootTimeoutS,
+    bootTimeoutS: o.sanitize ? s.bootTimeoutS * SANITIZE_BOOT_FACTOR : s.bootTimeoutS,
     accel: o.accel,
   };
   if (o.arch) boot.machine = { ...o.arch.qemu };

@@ -23,6 +23,8 @@ export interface SuiteOptions {
   icountShift?: number | 'auto';
   /** Build, pack and boot for this architecture (default: x86_64, the host's). */
   arch?: Arch;
+  /** Every scenario's kernel with the sanitizers (see SANITIZE_FRAGMENTS in plan.ts). */
+  sanitize?: boolean;
   runsDir?: string;
   signal?: AbortSignal;
   /** Called as each scenario finishes (for the summary line). */
@@ -43,6 +45,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
   for (const arg of await expandScenarioArgs(o.scenarios)) scenarios.push(await loadScenario(arg));
   if (o.kernelOverride !== undefined) await inspectKernel(o.kernelOverride);
   if (o.kernelOverride !== undefined && o.tree !== undefined) throw new InputError('--kernel and --tree both say which kernel to boot: give one');
+  if (o.sanitize && o.kernelOverride !== undefined) throw new InputError('--sanitize builds each scenario\'s kernel with the sanitizers; --kernel boots a given one: give one of them');
   if (o.baseRef !== undefined && o.tree === undefined) throw new InputError('--base-ref needs --tree: the prepared tree\'s base is its base-<name> tag');
 
   const results: RunResult[] = new Array(scenarios.length);
@@ -60,7 +63,7 @@ export async function runScenarios(o: SuiteOptions): Promise<SuiteResult> {
       }
       const runDir = await createRunDir(s.name, o.runsDir);
       log.step(`${s.name}: run directory ${runDir}`);
-      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, baseRef: o.baseRef, accel: o.accel, icountShift: o.icountShift, ...(o.arch ? { arch: o.arch } : {}) });
+      const plan = planScenario(s, { runDir, kernelOverride: o.kernelOverride, tree: o.tree, baseRef: o.baseRef, accel: o.accel, icountShift: o.icountShift, ...(o.arch ? { arch: o.arch } : {}), ...(o.sanitize ? { sanitize: true } : {}) });
       const r = await runScenario(plan, { signal: o.signal });
       results[idx] = r;
       o.onResult?.(r);

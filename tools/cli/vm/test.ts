@@ -15,6 +15,7 @@ interface TestOptions extends KcidbCliOptions {
   keepGoing?: boolean;
   icount?: number | 'auto';
   arch?: string;
+  sanitize?: boolean;
 }
 
 export function registerVmTest(group: Command): void {
@@ -29,6 +30,7 @@ export function registerVmTest(group: Command): void {
     .addOption(treeOption('build each scenario\'s kernel from your own kernel git checkout as it stands (edits included)'))
     .addOption(baseRefOption())
     .option('--keep-going', 'run every scenario even after one fails')
+    .option('--sanitize', "build each scenario's kernel with KASAN, UBSAN, lockdep, KFENCE and debug objects (configs debug + sanitize), panic on any report, boot bound x3")
     .addOption(icountOption())
     .addOption(kcidbOption())
     .addOption(kcidbOriginOption())
@@ -85,6 +87,7 @@ ${KCIDB_HELP}`,
             baseRef: opts.baseRef,
             accel: opts.accel,
             icountShift: opts.icount,
+            sanitize: Boolean(opts.sanitize),
             ...(arch ? { arch } : {}),
             signal,
             onResult: (r) => process.stdout.write(`${summaryLine(r)}\n`),
