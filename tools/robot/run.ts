@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
 import { git } from '../git/index.js';
-import { firstErrors, type KernelBase, type KernelTree } from '../kernel/index.js';
+import { firstErrors, lockPathFor, withLock, type KernelBase, type KernelTree } from '../kernel/index.js';
 import { checkSeries, readSeries, seriesWorktree } from '../patches/index.js';
 import { compileAtPatch, configBuild, configureAtPatch, configureAtTip, type ConfigBuild } from './build.js';
 import type { RobotConfig } from './config.js';
@@ -144,13 +144,22 @@ function checkpatchCells(result: Awaited<ReturnType<typeof checkSeries>>): Cell[
   });
 }
 
-/** Run the robot; the record is also written to <runDir>/record.json. */
+/**
+ * Run the robot; the record is also written to <runDir>/record.json. The
+ * worktree is checked out patch by patch: a second robot on the same base
+ * waits for this one.
+ */
 export async function runRobot(req: RobotRequest): Promise<RobotRecord> {
+  const worktree = path.join(req.root, 'trees', req.base.name);
+  return withLock(lockPathFor(req.root, 'tree', worktree), `robot worktree ${worktree}`, () => robotLocked(req, worktree), { timeoutMs: 6 * 3600_000 });
+}
+
+async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRecord> {
   const started = new Date();
   const runDir = path.join(req.root, 'runs', started.toISOString().replace(/[:.]/g, '-'));
   await fs.mkdir(runDir, { recursive: true });
   const series = await readSeries(req.seriesDir);
-  const applied = await seriesWorktree(req.source, req.seriesDir, path.join(req.root, 'trees', req.base.name), { cache: req.root, logFile: path.join(runDir, 'apply.log') });
+  const applied = await seriesWorktree(req.source, req.seriesDir, worktree, { cache: req.root, logFile: path.join(runDir, 'apply.log') });
   if (!applied.ok) throw applied.error;
   const tree = applied.worktree.path;
   const commits = (await git(tree, ['rev-list', '--reverse', `${req.source.baseCommit}..HEAD`])).split('\n').filter(Boolean);
