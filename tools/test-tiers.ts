@@ -34,6 +34,7 @@ export const fullGroups: Record<string, string> = {
   'lava/lava.int.test.ts': 'LAVA: exported jobs run in lava-run (needs scripts/setup --lava) to the same verdicts as iofs vm test (pass, panic on purpose, cpio, a failing check)',
   'vm/digest.int.test.ts': 'a kernel requiring the image digest (own kernel build): no digest refused, its digest boots, cpio unaffected',
   'robot/robot.int.test.ts': 'the build robot: every robot.json configuration at every patch, KUnit, new warnings; and the v2 series failing on patch 1\'s modular build',
+  'vm/gdb.int.test.ts': 'vm boot --gdb: the core kernel halted under QEMU\'s gdbstub, a real gdb breaking on start_kernel by symbol and ending the guest',
   'vm/initcalls.int.test.ts': 'the image during initcalls: a uevent helper in a cpio initrd runs, in an EROFS initrd it is not there yet (own kernel build)',
 };
 

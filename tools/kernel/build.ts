@@ -413,7 +413,9 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
 
     const t1 = Date.now();
     log.step(`building ${tree.path} in ${buildDir} (-j${jobs}${ccache ? ', ccache' : ''})`);
-    await runMake(m, req.targets ?? arch.makeTargets, logFile, `build ${base.name}${arch.name === 'x86_64' ? '' : ` ${arch.name}`} ${variant}`);
+    // With the gdb fragment, the lx-* helpers (vmlinux-gdb.py) are made too: only `all` would.
+    const gdbScripts = parseDotConfig(await fs.readFile(path.join(buildDir, '.config'), 'utf8')).get('GDB_SCRIPTS') === 'y';
+    await runMake(m, req.targets ?? [...arch.makeTargets, ...(gdbScripts ? ['scripts_gdb'] : [])], logFile, `build ${base.name}${arch.name === 'x86_64' ? '' : ` ${arch.name}`} ${variant}`);
     const buildSeconds = (Date.now() - t1) / 1000;
 
     const kr = await execa('make', ['-s', '-C', tree.path, `O=${buildDir}`, 'kernelrelease'], { env, extendEnv: false, reject: false });

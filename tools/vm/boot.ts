@@ -23,6 +23,8 @@ export interface InteractiveBootOptions {
   machine?: QemuMachine;
   /** Why KVM cannot be used (another architecture than the host's). */
   tcgOnlyBecause?: string;
+  /** Start halted with QEMU's gdbstub on this loopback port (0: a free one) and print the gdb command. */
+  gdb?: number;
 }
 
 export interface InteractiveBootResult {
@@ -51,11 +53,27 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
     tcgOnlyBecause: o.tcgOnlyBecause ?? (o.icountShift !== undefined ? 'icount (deterministic clock) needs TCG' : undefined),
   });
   const sshPort = await pickFreePort();
-  const args = buildQemuArgs({ ...o, accel: accel.accel, sshPort, serial: 'mon:stdio' });
+  const gdbPort = o.gdb === undefined ? undefined : o.gdb || (await pickFreePort());
+  // KASLR would move the kernel away from vmlinux's addresses: breakpoints by symbol need it off.
+  const append = gdbPort === undefined ? o.append : `${o.append ?? ''} nokaslr`.trim();
+  const args = buildQemuArgs({ ...o, append, accel: accel.accel, sshPort, serial: 'mon:stdio', ...(gdbPort === undefined ? {} : { gdbPort }) });
   log.info(`accel: ${accel.accel} (${accel.why})`);
   log.info(`ssh:   ssh -i ${path.join(defaultKeyDir(), 'id_ed25519')} -p ${sshPort} -o StrictHostKeyChecking=no root@127.0.0.1 (if the initrd was packed with the workspace key)`);
   log.info('quit:  Ctrl-A X   (Ctrl-A C: QEMU monitor; Ctrl-A H: help)');
+  if (gdbPort !== undefined) log.info(`gdb:   the CPU waits for a debugger; in another terminal:\n       ${gdbCommand(o.kernel, gdbPort).join(' ')}`);
   const binary = (o.machine ?? X86_64_MACHINE).binary;
   const r = await execa(binary, args, { stdio: 'inherit', reject: false });
   return { exitCode: r.exitCode ?? 1, accel, sshPort, argv: [binary, ...args] };
+}
+
+/**
+ * The gdb command for a kernel booted with --gdb: vmlinux beside the boot
+ * image (<build>/arch/<arch>/boot/bzImage -> <build>/vmlinux), the build
+ * directory trusted for its vmlinux-gdb.py (the lx-* helpers, built with the
+ * gdb config fragment), and the stub. Pure; quoted for a POSIX shell.
+ */
+export function gdbCommand(kernel: string, port: number): string[] {
+  const build = path.resolve(path.dirname(kernel), '..', '..', '..');
+  const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+  return ['gdb', '-q', q(path.join(build, 'vmlinux')), '-ex', q(`add-auto-load-safe-path ${build}`), '-ex', q(`target remote 127.0.0.1:${port}`)];
 }

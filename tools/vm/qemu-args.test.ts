@@ -9,6 +9,13 @@ function flag(args: string[], name: string): string | undefined {
 }
 
 describe('buildQemuArgs', () => {
+  it('with a gdb port: the stub on loopback only, the CPU halted until the debugger continues', () => {
+    const args = buildQemuArgs({ ...base, gdbPort: 1234 });
+    expect(flag(args, '-gdb')).toBe('tcp:127.0.0.1:1234');
+    expect(args).toContain('-S');
+    expect(buildQemuArgs(base)).not.toContain('-S');
+  });
+
   it('builds a TCG q35 guest with the console on stdio and no reboot', () => {
     const args = buildQemuArgs({ ...base, sshPort: 40022, append: 'quiet' });
     expect(flag(args, '-machine')).toBe('q35,accel=tcg');

@@ -56,6 +56,11 @@ export interface QemuArgsOptions {
    * /dev/vda, /dev/vdb… (e.g. the image a two-stage /init mounts).
    */
   disks?: string[];
+  /**
+   * QEMU's gdbstub on 127.0.0.1:port, the CPU halted until the debugger
+   * continues (-S), so a breakpoint on early code is not too late.
+   */
+  gdbPort?: number;
 }
 
 // no_timer_check: on a loaded host a TCG guest can miss timer ticks while the kernel
@@ -107,6 +112,7 @@ export function buildQemuArgs(o: QemuArgsOptions): string[] {
   else args.push('-chardev', `file,id=console,path=${qemuOptionValue(o.serial.file)},append=on`, '-serial', 'chardev:console');
   args.push('-monitor', 'none');
   if (o.icountShift !== undefined) args.push('-icount', `shift=${o.icountShift},sleep=off`);
+  if (o.gdbPort !== undefined) args.push('-gdb', `tcp:127.0.0.1:${o.gdbPort}`, '-S');
   for (const disk of o.disks ?? []) {
     // readonly=on: the guest cannot change the file the run directory records (path, size, sha256).
     args.push('-drive', `file=${qemuOptionValue(disk)},if=virtio,format=raw,readonly=on`);

@@ -12,6 +12,7 @@ interface BootOpts {
   accel: AccelMode;
   icount?: number | 'auto';
   arch?: string;
+  gdb?: number | true;
 }
 
 export function registerVmBoot(group: Command): void {
@@ -25,6 +26,7 @@ export function registerVmBoot(group: Command): void {
     .option('-m, --memory <MiB>', 'guest memory in MiB', parsePositiveInt, 512)
     .addOption(accelOption())
     .addOption(icountOption())
+    .option('--gdb [port]', "start halted with QEMU's gdbstub on 127.0.0.1:PORT (default: a free port), nokaslr, and print the gdb command", parsePositiveInt)
     .addOption(archOption('the kernel\'s architecture: arm64 boots an Image in qemu-system-aarch64 -machine virt (TCG), console ttyAMA0'))
     .addHelpText(
       'after',
@@ -39,6 +41,8 @@ Examples:
   iofs vm boot --kernel "$(iofs kernel build | tail -1)" --initrd guest.cpio.gz
   iofs vm boot -k bzImage -i guest.erofs -a "rdinit=/bin/sh" --accel tcg
   iofs vm boot -k bzImage -i two-stage.cpio.gz --disk guest.erofs   # the userspace two-stage boot
+  iofs vm boot -k "$(iofs kernel build --config guest erofs initrd-erofs distro gdb | tail -1)" -i guest.erofs --gdb
+      # then the printed gdb command: hbreak initrd_erofs_mount_root, continue, lx-dmesg …
   iofs vm boot --arch arm64 -k "$(iofs kernel build --arch arm64 | tail -1)" -i guest-arm64.erofs`,
     )
     .action(
@@ -54,6 +58,7 @@ Examples:
           accel: opts.accel,
           icountShift: opts.icount,
           ...(opts.disk ? { disks: opts.disk } : {}),
+          ...(opts.gdb === undefined ? {} : { gdb: opts.gdb === true ? 0 : opts.gdb }),
           ...(arch ? { machine: arch.qemu } : {}),
           ...(arch && isForeign(arch) ? { tcgOnlyBecause: `an ${arch.name} kernel on an ${hostArchName()} host` } : {}),
         });
