@@ -8,8 +8,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { findDroppedSymbols, firstErrors, parseConfigFragment, parseDotConfig, resolveFragment, type ConfigRequest, type KernelBase } from '../kernel/index.js';
 import { setFragment, type RobotConfig } from './config.js';
 import { DEBIAN_NEUTRALISE, debianConfig } from './debian-config.js';
@@ -43,15 +43,10 @@ function makeEnv(extra: Record<string, string>): Record<string, string> {
 export async function make(b: Pick<ConfigBuild, 'tree' | 'dir' | 'jobs' | 'env'>, args: string[], logFile: string, env: Record<string, string> = {}): Promise<MakeResult> {
   const t0 = Date.now();
   await fs.appendFile(logFile, `\n### make ${args.join(' ')}\n`);
-  const r = await execa('nice', ['-n', '10', 'make', '-C', b.tree, `O=${b.dir}`, `-j${b.jobs}`, ...args], {
-    env: { ...b.env, ...env },
-    extendEnv: false,
-    stdin: 'ignore',
-    reject: false,
-    all: true,
-  });
-  const output = String(r.all ?? '');
-  await fs.appendFile(logFile, `${output}\n### exit ${r.exitCode ?? r.signal}\n`);
+  // make's exit code is the cell's verdict, judged by the caller with the output in the log.
+  const r = await run('nice', ['-n', '10', 'make', '-C', b.tree, `O=${b.dir}`, `-j${b.jobs}`, ...args], { env: { ...b.env, ...env }, extendEnv: false, okExitCodes: 'any' });
+  const output = r.all;
+  await fs.appendFile(logFile, `${output}\n### exit ${r.exitCode}\n`);
   return { ok: r.exitCode === 0, output, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -92,14 +87,8 @@ export async function configureAtTip(b: ConfigBuild, logFile: string): Promise<v
         : await make(b, [b.config.start], logFile);
     if (!start.ok) throw new InfraError(`make ${b.config.start} failed for robot config ${b.config.name}\n${firstErrors(start.output)}\nlog: ${logFile}`);
   }
-  const merge = await execa(path.join(b.tree, 'scripts', 'kconfig', 'merge_config.sh'), ['-m', '-O', b.dir, path.join(b.dir, '.config'), wanted], {
-    cwd: b.tree,
-    env: b.env,
-    extendEnv: false,
-    reject: false,
-    all: true,
-  });
-  await fs.appendFile(logFile, `\n### merge_config.sh\n${String(merge.all ?? '')}\n`);
+  const merge = await run(path.join(b.tree, 'scripts', 'kconfig', 'merge_config.sh'), ['-m', '-O', b.dir, path.join(b.dir, '.config'), wanted], { cwd: b.tree, env: b.env, extendEnv: false, okExitCodes: 'any' });
+  await fs.appendFile(logFile, `\n### merge_config.sh\n${merge.all}\n`);
   if (merge.exitCode !== 0) throw new InfraError(`merge_config.sh failed for robot config ${b.config.name}; log: ${logFile}`);
   const old = await make(b, ['olddefconfig'], logFile);
   if (!old.ok) throw new InfraError(`make olddefconfig failed for robot config ${b.config.name}\n${firstErrors(old.output)}\nlog: ${logFile}`);
@@ -126,8 +115,9 @@ export async function configureAtPatch(b: ConfigBuild, logFile: string): Promise
   };
 }
 
-async function definedInTree(tree: string, symbol: string): Promise<boolean> {
-  const r = await execa('git', ['grep', '-q', '-E', `^\\s*(menu)?config ${symbol}\\s*$`, '--', '*Kconfig*'], { cwd: tree, reject: false });
+/** Does a Kconfig file of the checked-out tree define `symbol`? (git grep: 1 is "no") */
+export async function definedInTree(tree: string, symbol: string): Promise<boolean> {
+  const r = await run('git', ['grep', '-q', '-E', `^\\s*(menu)?config ${symbol}\\s*$`, '--', '*Kconfig*'], { cwd: tree, okExitCodes: [1] });
   return r.exitCode === 0;
 }
 

@@ -10,12 +10,12 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { debianCodename, privateAptRunner } from '../common/apt.js';
 import { withAtomicOutput } from '../common/atomic.js';
 import { InfraError, InputError } from '../common/errors.js';
 import { sha256File } from '../common/hash.js';
 import { log } from '../common/log.js';
+import { run } from '../common/process.js';
 import { cacheDir } from '../common/paths.js';
 import { parseAptShow, upstreamVersion, type KernelBase } from '../kernel/index.js';
 
@@ -141,7 +141,7 @@ async function readCached(dir: string): Promise<{ config: string; record: Debian
  */
 async function wantedVersion(base: KernelBase): Promise<{ suite: string; version: string }> {
   if (base.debianSuite && base.debianVersion) return { suite: base.debianSuite, version: base.debianVersion };
-  const r = await execa('dpkg-query', ['-W', '-f=${Version}', base.debianPackage], { reject: false });
+  const r = await run('dpkg-query', ['-W', '-f=${Version}', base.debianPackage], { okExitCodes: 'any' });
   if (r.exitCode !== 0 || !String(r.stdout).trim()) {
     throw new InputError(`${base.debianPackage} (base ${base.name}) is not installed: its version names the Debian configuration to take`, {
       hint: `install it: apt-get install ${base.debianPackage} (scripts/setup does)`,
@@ -185,9 +185,9 @@ function onePackage(picked: HeadersCandidate[], base: KernelBase, suite: string,
 
 /** The .config of a headers .deb, read from its data tarball without unpacking the rest. */
 async function extractDotConfig(deb: string): Promise<string> {
-  const r = await execa('dpkg-deb', ['--fsys-tarfile', deb], { reject: false })
-    .pipe('tar', ['-xO', '--wildcards', '--no-wildcards-match-slash', './usr/src/linux-headers-*/.config'], { reject: false });
-  const text = String(r.stdout);
+  // A pipe through sh with the file as $1: no word of it is interpreted.
+  const r = await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xO --wildcards --no-wildcards-match-slash "./usr/src/linux-headers-*/.config"', 'sh', deb], { okExitCodes: 'any' });
+  const text = r.stdout;
   if (r.exitCode !== 0 || !/^CONFIG_X86_64=y$/m.test(text)) {
     throw new InfraError(`${path.basename(deb)} has no x86_64 /usr/src/linux-headers-*/.config (dpkg-deb | tar: ${String(r.stderr).trim() || `exit ${r.exitCode}`})`);
   }

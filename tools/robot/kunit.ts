@@ -6,9 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError } from '../common/errors.js';
-import { notInstalledMessage } from '../common/process.js';
+import { notInstalledMessage, run } from '../common/process.js';
+import { definedInTree } from './build.js';
 import type { Cell } from './plan.js';
 
 export interface KunitSpec {
@@ -65,7 +65,7 @@ exec "$real" "$@"
 async function tcgOnlyPath(dir: string, arch: string): Promise<string | undefined> {
   if (arch === 'um') return undefined;
   const qemu = `qemu-system-${arch === 'arm64' ? 'aarch64' : arch}`;
-  const real = (await execa('sh', ['-c', `command -v ${qemu}`], { reject: false })).stdout.trim();
+  const real = (await run('sh', ['-c', `command -v ${qemu}`], { okExitCodes: 'any' })).stdout.trim();
   if (!real) throw new InfraError(notInstalledMessage(qemu));
   await fs.mkdir(dir, { recursive: true });
   const wrapper = path.join(dir, qemu);
@@ -76,28 +76,23 @@ async function tcgOnlyPath(dir: string, arch: string): Promise<string | undefine
   return dir;
 }
 
-async function definesSymbol(tree: string, symbol: string): Promise<boolean> {
-  const r = await execa('git', ['grep', '-q', '-E', `^\\s*config ${symbol}\\s*$`, '--', '*Kconfig*'], { cwd: tree, reject: false });
-  return r.exitCode === 0;
-}
-
 /** Run the series' KUnit tests at this patch (the tree is checked out there). */
 export async function kunitCell(spec: KunitSpec, tree: string, patch: number, buildDir: string, jobs: number, logFile: string): Promise<Cell> {
   const check = 'kunit';
-  if (!(await definesSymbol(tree, spec.symbol))) return { patch, check, status: 'n/a', summary: `no ${spec.symbol} in this tree yet: the series' KUnit tests come later` };
+  if (!(await definedInTree(tree, spec.symbol))) return { patch, check, status: 'n/a', summary: `no ${spec.symbol} in this tree yet: the series' KUnit tests come later` };
   const t0 = Date.now();
-  const r = await execa(
+  const r = await run(
     'python3',
     [path.join(tree, 'tools', 'testing', 'kunit', 'kunit.py'), 'run', `--kunitconfig=${spec.kunitconfig}`, `--arch=${spec.arch}`, `--build_dir=${buildDir}`, `--jobs=${jobs}`, '--timeout=300'],
-    { cwd: tree, reject: false, all: true, stdin: 'ignore', env: { PATH: [await tcgOnlyPath(path.join(buildDir, '..', 'qemu-tcg'), spec.arch), process.env.PATH].filter(Boolean).join(':') } },
+    { cwd: tree, okExitCodes: 'any', env: { PATH: [await tcgOnlyPath(path.join(buildDir, '..', 'qemu-tcg'), spec.arch), process.env.PATH].filter(Boolean).join(':') } },
   );
-  const output = String(r.all ?? '');
+  const output = r.all;
   await fs.mkdir(path.dirname(logFile), { recursive: true });
   await fs.writeFile(logFile, output);
   const seconds = (Date.now() - t0) / 1000;
   const summary = parseKunitSummary(output);
   if (r.exitCode === 0 && summary && summary.failed === 0 && summary.ran > 0) return { patch, check, status: 'pass', summary: summary.line, log: logFile, seconds };
-  const why = summary ? summary.line : `kunit.py exited ${r.exitCode ?? r.signal} before running the tests`;
+  const why = summary ? summary.line : `kunit.py exited ${r.exitCode} before running the tests`;
   const details = summary ? kunitFailures(output) : output.split('\n').filter((l) => /error:|\*\*\*|ERROR/.test(l)).slice(0, 8);
   return { patch, check, status: 'fail', summary: why, details, log: logFile, seconds };
 }

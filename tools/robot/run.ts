@@ -9,9 +9,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
+import { run } from '../common/process.js';
 import { git } from '../git/index.js';
 import { firstErrors, lockPathFor, withLock, type KernelBase, type KernelTree } from '../kernel/index.js';
 import { checkSeries, readSeries, seriesWorktree } from '../patches/index.js';
@@ -87,8 +87,8 @@ async function kernelDocCell(tree: string, files: Set<string>, patch: number, st
   for (const f of files) if (await fs.stat(path.join(tree, f)).then(() => true, () => false)) existing.push(f);
   const logFile = path.join(runDir, 'kernel-doc', `${patch}.log`);
   await fs.mkdir(path.dirname(logFile), { recursive: true });
-  const r = await execa(path.join(tree, 'scripts', 'kernel-doc'), ['-none', '-Wall', ...existing], { cwd: tree, reject: false, all: true });
-  const output = String(r.all ?? '');
+  // kernel-doc's exit code counts warnings; the new ones are what matters.
+  const output = (await run(path.join(tree, 'scripts', 'kernel-doc'), ['-none', '-Wall', ...existing], { cwd: tree, okExitCodes: 'any' })).all;
   await fs.writeFile(logFile, output);
   const now = parseWarnings(output, files, tree);
   const cell = warningCell(patch, 'kernel-doc', state.warnings.get('kernel-doc'), now, logFile);
