@@ -53,10 +53,12 @@ export async function make(b: Pick<ConfigBuild, 'tree' | 'dir' | 'jobs' | 'env'>
 /** A configuration's build directory and what it asks for; nothing is run. */
 export async function configBuild(config: RobotConfig, base: KernelBase, tree: string, root: string, jobs: number): Promise<ConfigBuild> {
   const fragments = await Promise.all(config.fragments.map((f) => resolveFragment(f)));
-  const requests = [
-    ...fragments.flatMap((f) => parseConfigFragment(f.content, f.name)),
-    ...parseConfigFragment(setFragment(config.set), `robot.json ${config.name}.set`),
-  ];
+  // Later requests override earlier ones, as merge_config.sh merges them: `set` has the last word.
+  const bySymbol = new Map<string, ConfigRequest>();
+  for (const r of [...fragments.flatMap((f) => parseConfigFragment(f.content, f.name)), ...parseConfigFragment(setFragment(config.set), `robot.json ${config.name}.set`)]) {
+    bySymbol.set(r.symbol, r);
+  }
+  const requests = [...bySymbol.values()];
   return { config, base, tree, dir: path.join(root, 'builds', config.name), jobs, env: makeEnv({}), requests };
 }
 
