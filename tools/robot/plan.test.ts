@@ -6,12 +6,13 @@ const tree = '/c/robot/trees/7.3';
 const files = new Set(['init/initrd_erofs.c', 'include/linux/erofs.h', 'fs/erofs/super.c']);
 
 describe('parseWarnings', () => {
-  it('keeps gcc, sparse and kernel-doc lines about the series files, paths relative to the tree', () => {
+  it('keeps gcc, sparse and kernel-doc lines about the series files, paths relative to the tree, a header\'s once', () => {
     const out = [
       `${tree}/init/initrd_erofs.c:12:5: warning: no previous prototype for 'x' [-Wmissing-prototypes]`,
       `../../init/initrd_erofs.c:40:9: warning: symbol 'y' was not declared. Should it be static?`,
       'init/initrd_erofs.c:77: warning: Function parameter or struct member \'len\' not described in \'f\'',
       `${tree}/init/main.c:3:1: warning: not a file of the series`,
+      `${tree}/include/linux/erofs.h:16:20: error: redefinition of 'erofs_is_image'`,
       `${tree}/include/linux/erofs.h:16:20: error: redefinition of 'erofs_is_image'`,
       '  CC      init/main.o',
     ].join('\n');

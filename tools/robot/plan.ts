@@ -38,12 +38,16 @@ const DIAGNOSTIC = /^(?<file>[^\s:][^:]*):(?<line>\d+):(?:\d+:)?\s+(?<kind>warni
  */
 export function parseWarnings(output: string, files: ReadonlySet<string>, treePath: string): Warning[] {
   const out: Warning[] = [];
+  // A header's warning is printed once per source that includes it: count it once.
+  const seen = new Set<string>();
   for (const raw of output.split('\n')) {
     const m = DIAGNOSTIC.exec(raw.trim());
     if (!m?.groups) continue;
     const file = relativeToTree(m.groups.file as string, treePath);
-    if (!files.has(file)) continue;
-    out.push({ file, line: Number(m.groups.line), text: `${m.groups.kind}: ${m.groups.msg}` });
+    const w = { file, line: Number(m.groups.line), text: `${m.groups.kind}: ${m.groups.msg}` };
+    if (!files.has(file) || seen.has(`${w.file}:${w.line}: ${w.text}`)) continue;
+    seen.add(`${w.file}:${w.line}: ${w.text}`);
+    out.push(w);
   }
   return out;
 }
