@@ -11,7 +11,7 @@ import { repoRoot } from './common/paths.js';
 
 const LAYERS: string[][] = [['common'], ['initrd', 'git'], ['kernel', 'patches'], ['distro'], ['vm'], ['status', 'bisect', 'bench', 'fuzz', 'report', 'lava', 'robot'], ['kcidb'], ['cli']];
 // Within a layer, only these edges (the later folder builds on the earlier).
-const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel']];
+const SAME_LAYER: Array<[string, string]> = [['patches', 'kernel'], ['status', 'robot']];
 
 const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
 const tools = path.join(repoRoot, 'tools');

@@ -6,6 +6,7 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import type { BenchPlan, BenchResult } from '../bench/index.js';
 import type { KcidbContext, KcidbDocument } from '../kcidb/index.js';
+import type { RobotRecord } from '../robot/index.js';
 import type { StatusReport } from '../status/index.js';
 import type { RunResult } from '../vm/index.js';
 import type { KcidbCliOptions } from './options.js';
@@ -55,4 +56,13 @@ export async function writeBenchKcidb(file: string, plan: BenchPlan, result: Ben
     )?.[0];
   };
   await write(file, kcidbFromBench(result, outDir, kernels, cellKernel, context(opts)));
+}
+
+/** The robot's record; `patchFiles` are the series' patch files in order, hashed per prefix. */
+export async function writeRobotKcidb(file: string, record: RobotRecord, patchFiles: string[], opts: KcidbCliOptions, cacheRoot?: string): Promise<void> {
+  const { kcidbFromRobot } = await import('../kcidb/index.js');
+  const { seriesHash } = await import('../git/index.js');
+  const prefixHashes = [''];
+  for (let n = 1; n < record.patches.length; n++) prefixHashes.push(await seriesHash(patchFiles.slice(0, n)));
+  await write(file, kcidbFromRobot(record, { patchFiles, prefixHashes }, context(opts, cacheRoot)));
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { archFragments, getArch, isForeign } from '../common/arch.js';
 import { InfraError } from '../common/errors.js';
 import { run } from '../common/process.js';
 import { findDroppedSymbols, firstErrors, parseConfigFragment, parseDotConfig, resolveFragment, type ConfigRequest, type KernelBase } from '../kernel/index.js';
@@ -52,14 +53,18 @@ export async function make(b: Pick<ConfigBuild, 'tree' | 'dir' | 'jobs' | 'env'>
 
 /** A configuration's build directory and what it asks for; nothing is run. */
 export async function configBuild(config: RobotConfig, base: KernelBase, tree: string, root: string, jobs: number): Promise<ConfigBuild> {
-  const fragments = await Promise.all(config.fragments.map((f) => resolveFragment(f)));
+  // Unknown names fail here, naming arches.json's keys, before anything is built.
+  const arch = await getArch(config.arch);
+  const fragmentNames = archFragments(arch, config.fragments);
+  const fragments = await Promise.all(fragmentNames.map((f) => resolveFragment(f)));
   // Later requests override earlier ones, as merge_config.sh merges them: `set` has the last word.
   const bySymbol = new Map<string, ConfigRequest>();
   for (const r of [...fragments.flatMap((f) => parseConfigFragment(f.content, f.name)), ...parseConfigFragment(setFragment(config.set), `robot.json ${config.name}.set`)]) {
     bySymbol.set(r.symbol, r);
   }
   const requests = [...bySymbol.values()];
-  return { config, base, tree, dir: path.join(root, 'builds', config.name), jobs, env: makeEnv({}), requests };
+  const archEnv: Record<string, string> = { ARCH: arch.kernelArch, ...(isForeign(arch) ? { CROSS_COMPILE: arch.crossCompile } : {}) };
+  return { config: { ...config, fragments: fragmentNames }, base, tree, dir: path.join(root, 'builds', config.name), jobs, env: makeEnv(archEnv), requests };
 }
 
 const TIP_CONFIG = 'iofs-tip.config';

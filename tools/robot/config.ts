@@ -29,6 +29,8 @@ const configEntry = v.pipe(
     set: v.optional(dataRecord(symbolName, str(), 'an object {"SYMBOL": "y|m|n|<value>"}'), {}),
     warnings: v.optional(bool(), false),
     core: v.optional(bool(), false),
+    // An architecture of kernel-patches/arches.json (make ARCH=, a cross compiler when foreign, its fragment replacements).
+    arch: v.optional(nonEmptyString()),
   }),
   problems((c) => {
     if (c.start === 'randconfig' && c.seed === undefined) return { path: ['seed'], message: 'randconfig needs a seed, so that a failure can be reproduced' };

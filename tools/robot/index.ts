@@ -5,8 +5,9 @@
  * tooling, and the CLI is its only user.
  */
 export { loadRobotConfigs, loadRobotKunit, robotFile, robotRecordsDir, setFragment, type RobotConfig, type RobotKunit } from './config.js';
-export { failedCells, newWarnings, parseWarnings, renderTable, touchedObjects, type Cell, type CellStatus, type Warning } from './plan.js';
-export { firstErrorLine, robotChecks, runRobot, warningCell, type RobotRecord, type RobotRequest } from './run.js';
+export { failedCells, newWarnings, parseCocciReport, parseSphinxWarnings, parseWarnings, renderTable, touchedObjects, untocedDocs, warningCell, type Cell, type CellStatus, type Warning } from './plan.js';
+export { cocciScripts, coccinelleCell, docsCell } from './lint.js';
+export { findRobotRecord, firstErrorLine, robotChecks, robotVerdict, runRobot, type RobotRecord, type RobotRequest } from './run.js';
 export { seriesAtRevision } from './revision.js';
 export { loadRobotRecord, robotRecordSchema } from './record.js';
 export { kunitCell, kunitFailures, parseKunitSummary, type KunitSpec } from './kunit.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstErrorLine, warningCell } from './run.js';
-import { newWarnings, parseWarnings, renderTable, touchedObjects, type Warning } from './plan.js';
+import { firstErrorLine } from './run.js';
+import { newWarnings, parseCocciReport, parseSphinxWarnings, parseWarnings, renderTable, touchedObjects, untocedDocs, warningCell, type Warning } from './plan.js';
 
 const tree = '/c/robot/trees/7.3';
 const files = new Set(['init/initrd_erofs.c', 'include/linux/erofs.h', 'fs/erofs/super.c']);
@@ -69,5 +69,50 @@ describe('renderTable', () => {
       '0001   ok         FAIL           0001-a.patch',
     ]);
     expect(text).toContain('patch 1 build:modules: make failed\n    super.c:79: error: x\n    log: /r/modules/1.log');
+  });
+});
+
+describe('coccinelle and docs warnings', () => {
+  it("takes spatch's report lines about the series' files, as paths of the tree", () => {
+    const out = [
+      '### scripts/coccinelle/misc/x.cocci (exit 0)',
+      `${tree}/init/initrd_erofs.c:120:8-14: WARNING: opportunity for min()`,
+      'fs/erofs/super.c:79:1-5: ERROR: missing put_device',
+      'kernel/other.c:3:1-2: WARNING: not ours',
+    ].join('\n');
+    expect(parseCocciReport(out, new Set(['init/initrd_erofs.c', 'fs/erofs/super.c']), tree)).toEqual([
+      { file: 'init/initrd_erofs.c', line: 120, text: 'coccinelle: WARNING: opportunity for min()' },
+      { file: 'fs/erofs/super.c', line: 79, text: 'coccinelle: ERROR: missing put_device' },
+    ]);
+  });
+
+  it("names Sphinx's warnings by the tree's file and leaves out references a lone document cannot resolve", () => {
+    const out = [
+      '/tmp/s/src/index.rst:4: ERROR: Unknown directive type "foo".',
+      '/tmp/s/src/index.rst:9: WARNING: toctree contains reference to nonexisting document \'initrd\'',
+      '/tmp/s/src/index.rst:6: WARNING: Inline interpreted text or phrase reference start-string without end-string.',
+      '/tmp/s/src/conf.py:1: WARNING: not the document',
+    ].join('\n');
+    expect(parseSphinxWarnings(out, '/tmp/s/src/index.rst', 'Documentation/admin-guide/x.rst')).toEqual([
+      { file: 'Documentation/admin-guide/x.rst', line: 4, text: 'error: Unknown directive type "foo".' },
+      { file: 'Documentation/admin-guide/x.rst', line: 6, text: 'warning: Inline interpreted text or phrase reference start-string without end-string.' },
+    ]);
+  });
+
+  it('finds a document that its directory index does not list in a toctree', () => {
+    const index = '.. toctree::\n   :maxdepth: 1\n\n   initrd\n   initrd-erofs\n';
+    const docs = ['Documentation/admin-guide/initrd-erofs.rst', 'Documentation/admin-guide/index.rst'];
+    expect(untocedDocs(docs, new Map([['Documentation/admin-guide/index.rst', index]]))).toEqual([]);
+    const missing = untocedDocs(docs, new Map([['Documentation/admin-guide/index.rst', index.replace('   initrd-erofs\n', '')]]));
+    expect(missing.map((w) => w.file)).toEqual(['Documentation/admin-guide/initrd-erofs.rst']);
+    // Prose that happens to name it is not a toctree entry.
+    expect(untocedDocs(docs, new Map([['Documentation/admin-guide/index.rst', 'initrd-erofs\n']]))).toHaveLength(1);
+  });
+
+  it("counts a document's touched .rst files apart from its C sources", () => {
+    expect(touchedObjects(['init/a.c', 'Documentation/admin-guide/x.rst', 'Documentation/admin-guide/index.rst', 'MAINTAINERS']).docs).toEqual([
+      'Documentation/admin-guide/index.rst',
+      'Documentation/admin-guide/x.rst',
+    ]);
   });
 });

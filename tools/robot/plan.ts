@@ -4,6 +4,8 @@
  * patch adds, and the patch x check table.
  */
 
+import path from 'node:path';
+
 export type CellStatus = 'pass' | 'fail' | 'n/a';
 
 /** One cell of the table: a patch (0: the base) against one check. */
@@ -79,12 +81,70 @@ export function newWarnings(before: readonly Warning[], after: readonly Warning[
 
 export const quoteWarning = (w: Warning): string => `${w.file}:${w.line}: ${w.text}`;
 
-/** Sources to compile, the directories that build them, and every file a warning may name. Pure. */
-export function touchedObjects(touched: readonly string[]): { sources: string[]; dirs: string[]; files: Set<string> } {
+/** How many warnings or errors a failed cell quotes (the log has them all). */
+export const MAX_QUOTED = 12;
+
+/** A warning cell from the warnings before and at this patch. Pure. */
+export function warningCell(patch: number, check: string, before: readonly Warning[] | undefined, now: readonly Warning[], log?: string): Cell {
+  if (patch === 0 || before === undefined) return { patch, check, status: 'pass', summary: `${now.length} warning(s) in the series' files (the baseline)`, ...(log ? { log } : {}) };
+  const added = newWarnings(before, now);
+  if (added.length === 0) return { patch, check, status: 'pass', summary: 'no new warning', ...(log ? { log } : {}) };
+  return { patch, check, status: 'fail', summary: `${added.length} new warning(s)`, details: added.slice(0, MAX_QUOTED).map(quoteWarning), ...(log ? { log } : {}) };
+}
+
+/** Sources to compile, the directories that build them, every file a warning may name, and the documents. Pure. */
+export function touchedObjects(touched: readonly string[]): { sources: string[]; dirs: string[]; files: Set<string>; docs: string[] } {
   const sources = [...new Set(touched.filter((f) => f.endsWith('.c')))].sort();
   const dirs = [...new Set(sources.map((f) => `${f.slice(0, f.lastIndexOf('/'))}/`))].sort();
   const files = new Set(touched.filter((f) => /\.[ch]$/.test(f)));
-  return { sources, dirs, files };
+  const docs = [...new Set(touched.filter((f) => f.startsWith('Documentation/') && f.endsWith('.rst')))].sort();
+  return { sources, dirs, files, docs };
+}
+
+// spatch -D report: "init/x.c:12:3-9: WARNING: ...", or a message without a kind.
+const COCCI = /^(?<file>[^\s:][^:]*):(?<line>\d+):\d+-\d+:\s+(?<msg>.*)$/;
+
+/** Coccinelle's report lines about the given files. Pure. */
+export function parseCocciReport(output: string, files: ReadonlySet<string>, treePath: string): Warning[] {
+  const out: Warning[] = [];
+  for (const raw of output.split('\n')) {
+    const m = COCCI.exec(raw.trim());
+    if (!m?.groups) continue;
+    const file = relativeToTree(m.groups.file as string, treePath);
+    if (files.has(file)) out.push({ file, line: Number(m.groups.line), text: `coccinelle: ${m.groups.msg}` });
+  }
+  return out;
+}
+
+// A lone document cannot resolve references to others: those are not its warnings here.
+const UNRESOLVABLE = /toctree contains reference to nonexisting document|undefined label|unknown document|term not in glossary/;
+
+/** Sphinx's warnings and errors about `builtAs` (the copy it built), named as `file` of the tree. Pure. */
+export function parseSphinxWarnings(output: string, builtAs: string, file: string): Warning[] {
+  const re = /^(?<path>[^:]+):(?<line>\d+)?:?\s*(?<kind>WARNING|ERROR|CRITICAL|SEVERE):\s*(?<msg>.*)$/;
+  const out: Warning[] = [];
+  for (const raw of output.split('\n')) {
+    const m = re.exec(raw.trim());
+    if (!m?.groups || m.groups.path !== builtAs || UNRESOLVABLE.test(m.groups.msg as string)) continue;
+    out.push({ file, line: Number(m.groups.line ?? 0), text: `${(m.groups.kind as string).toLowerCase()}: ${m.groups.msg}` });
+  }
+  return out;
+}
+
+/**
+ * Documents that no toctree of their directory's index.rst lists (toctree
+ * entries are indented names without the .rst). `indexes` maps each
+ * directory's index.rst path to its text ("" when it has none). Pure.
+ */
+export function untocedDocs(docs: readonly string[], indexes: ReadonlyMap<string, string>): Warning[] {
+  return docs
+    .filter((d) => path.posix.basename(d) !== 'index.rst')
+    .filter((d) => {
+      const name = path.posix.basename(d, '.rst');
+      const index = indexes.get(path.posix.join(path.posix.dirname(d), 'index.rst')) ?? '';
+      return !index.split('\n').some((l) => /^\s+\S/.test(l) && l.trim() === name);
+    })
+    .map((d) => ({ file: d, line: 0, text: `warning: not in a toctree of ${path.posix.dirname(d)}/index.rst (make htmldocs: "document isn't included in any toctree")` }));
 }
 
 const MARK: Record<CellStatus, string> = { pass: 'ok', fail: 'FAIL', 'n/a': 'n/a' };

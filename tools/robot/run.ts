@@ -12,13 +12,15 @@ import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
 import { run } from '../common/process.js';
-import { git } from '../git/index.js';
+import { git, seriesHash } from '../git/index.js';
 import { firstErrors, lockPathFor, withLock, type KernelBase, type KernelTree } from '../kernel/index.js';
 import { checkSeries, readSeries, seriesWorktree } from '../patches/index.js';
 import { compileAtPatch, configBuild, configureAtPatch, configureAtTip, type ConfigBuild } from './build.js';
-import type { RobotConfig } from './config.js';
+import { robotRecordsDir, type RobotConfig } from './config.js';
+import { loadRobotRecord } from './record.js';
 import { kunitCell, type KunitSpec } from './kunit.js';
-import { newWarnings, parseWarnings, quoteWarning, touchedObjects, type Cell, type Warning } from './plan.js';
+import { coccinelleCell, docsCell, type LintMemo } from './lint.js';
+import { MAX_QUOTED, parseWarnings, touchedObjects, warningCell, type Cell } from './plan.js';
 
 export interface RobotRequest {
   base: KernelBase;
@@ -40,11 +42,13 @@ export interface RobotRecord {
   base: string;
   baseVersion: string;
   revision: string;
+  /** KCIDB's patchset hash of the series' files (what `patches status` matches a record by). */
+  seriesHash?: string;
   /** The command that reproduces the record (set by the CLI). */
   command?: string;
   patches: string[];
   checks: string[];
-  configs: Array<Pick<RobotConfig, 'name' | 'why' | 'start' | 'fragments' | 'set' | 'warnings'> & { seed?: number }>;
+  configs: Array<Pick<RobotConfig, 'name' | 'why' | 'start' | 'fragments' | 'set' | 'warnings'> & { seed?: number; arch?: string }>;
   touched: { sources: string[]; dirs: string[] };
   cells: Cell[];
   /** Patches 1..n with a failed cell: what makes the run fail. */
@@ -55,23 +59,15 @@ export interface RobotRecord {
   runDir: string;
 }
 
-const MAX_QUOTED = 12;
-
 /** The check columns, in table order. Pure. */
 export function robotChecks(configs: readonly RobotConfig[], kunit = false): string[] {
-  return ['checkpatch', 'kernel-doc', ...(kunit ? ['kunit'] : []), ...configs.flatMap((c) => [`build:${c.name}`, ...(c.warnings ? [`warnings:${c.name}`] : [])])];
-}
-
-/** A warning cell from the warnings before and at this patch. Pure. */
-export function warningCell(patch: number, check: string, before: readonly Warning[] | undefined, now: readonly Warning[], log?: string): Cell {
-  if (patch === 0 || before === undefined) return { patch, check, status: 'pass', summary: `${now.length} warning(s) in the series' files (the baseline)`, ...(log ? { log } : {}) };
-  const added = newWarnings(before, now);
-  if (added.length === 0) return { patch, check, status: 'pass', summary: 'no new warning', ...(log ? { log } : {}) };
-  return { patch, check, status: 'fail', summary: `${added.length} new warning(s)`, details: added.slice(0, MAX_QUOTED).map(quoteWarning), ...(log ? { log } : {}) };
+  return ['checkpatch', 'kernel-doc', 'docs', 'coccinelle', ...(kunit ? ['kunit'] : []), ...configs.flatMap((c) => [`build:${c.name}`, ...(c.warnings ? [`warnings:${c.name}`] : [])])];
 }
 
 interface PatchState {
-  warnings: Map<string, Warning[]>;
+  warnings: Map<string, ReturnType<typeof parseWarnings>>;
+  docs: LintMemo;
+  cocci: LintMemo;
   baseBroken: Map<string, string>;
   /** Per configuration: the patch whose build failed first, and its first error, while later patches keep failing so. */
   failing: Map<string, { patch: number; error: string }>;
@@ -175,12 +171,13 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
     await configureAtTip(b, path.join(runDir, `configure-${config.name}.log`));
     builds.push(b);
   }
-  const state: PatchState = { warnings: new Map(), baseBroken: new Map(), failing: new Map() };
+  const state: PatchState = { warnings: new Map(), docs: {}, cocci: {}, baseBroken: new Map(), failing: new Map() };
   try {
     const patches = req.tipOnly ? [0, commits.length] : commits.map((_, i) => i + 1).concat(0).sort((a, b) => a - b);
     for (const patch of patches) {
       await git(tree, ['checkout', '-q', '--detach', patch === 0 ? req.source.baseCommit : (commits[patch - 1] as string)]);
       cells.push(await kernelDocCell(tree, touched.files, patch, state, runDir));
+      cells.push(await docsCell(tree, touched.docs, patch, state.docs, path.join(runDir, 'docs', `${patch}.log`)));
       if (req.kunit) {
         const cell = await kunitCell(req.kunit, tree, patch, path.join(req.root, 'kunit', req.base.name), req.jobs, path.join(runDir, 'kunit', `${patch}.log`));
         cells.push(cell);
@@ -192,6 +189,11 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
         const bad = got.filter((c) => c.status === 'fail');
         log.info(`robot: patch ${patch}/${commits.length} ${b.config.name}: ${bad.length ? `FAIL ${bad.map((c) => `${c.check}: ${c.summary}`).join('; ')}` : 'ok'} (${(got[0]?.seconds ?? 0).toFixed(0)} s)`);
       }
+      // After the builds: the first configuration's directory has this patch's generated headers.
+      const first = builds[0] as ConfigBuild;
+      const cocci = await coccinelleCell(tree, first.dir, first.env.ARCH ?? 'x86', touched.sources, patch, state.cocci, path.join(runDir, 'coccinelle', `${patch}.log`));
+      cells.push(cocci);
+      log.info(`robot: patch ${patch}/${commits.length} coccinelle: ${cocci.status === 'pass' ? 'ok' : cocci.status.toUpperCase()} ${cocci.summary} (${(cocci.seconds ?? 0).toFixed(0)} s)`);
     }
   } finally {
     // Back at the tip, so the worktree's stamp holds and the next run reuses it.
@@ -202,9 +204,10 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
     base: req.base.name,
     baseVersion: req.base.version,
     revision: req.revision,
+    seriesHash: await seriesHash(series.files),
     patches: ['(base)', ...series.names],
     checks: robotChecks(req.configs, req.kunit !== undefined),
-    configs: req.configs.map(({ name, why, start, fragments, set, warnings, seed }) => ({ name, why, start, fragments, set, warnings, ...(seed === undefined ? {} : { seed }) })),
+    configs: req.configs.map(({ name, why, start, fragments, set, warnings, seed, arch }) => ({ name, why, start, fragments, set, warnings, ...(seed === undefined ? {} : { seed }), ...(arch === undefined ? {} : { arch }) })),
     touched: { sources: touched.sources, dirs: touched.dirs },
     cells,
     failed,
@@ -215,4 +218,33 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
   };
   await writeFileAtomic(path.join(runDir, 'record.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
+}
+
+/** A record's verdict in one line: green, or which patches fail which checks. Pure. */
+export function robotVerdict(record: Pick<RobotRecord, 'cells' | 'patches' | 'failed' | 'checks'>): { green: boolean; summary: string } {
+  const trees = record.patches.length;
+  if (record.failed.length === 0) return { green: true, summary: `every patch passes ${record.checks.length} checks (${trees} trees)` };
+  const byPatch = record.failed.map((p) => `${p}: ${[...new Set(record.cells.filter((c) => c.patch === p && c.status === 'fail').map((c) => c.check))].join(',')}`);
+  return { green: false, summary: `patch ${byPatch.join('; ')}` };
+}
+
+/**
+ * The newest robot record of this base whose series hash matches: the
+ * runs under `robotRoot`/runs, then the committed records. Records written
+ * before the hash was kept never match.
+ */
+export async function findRobotRecord(robotRoot: string, base: string, hash: string, committed = robotRecordsDir): Promise<{ record: RobotRecord; file: string } | undefined> {
+  const candidates: string[] = [];
+  const runs = path.join(robotRoot, 'runs');
+  for (const d of await fs.readdir(runs).catch(() => [] as string[])) candidates.push(path.join(runs, d, 'record.json'));
+  for (const f of await fs.readdir(committed).catch(() => [] as string[])) if (f.endsWith('.json')) candidates.push(path.join(committed, f));
+  let best: { record: RobotRecord; file: string } | undefined;
+  for (const file of candidates) {
+    const record = await loadRobotRecord(file).catch(() => undefined);
+    if (!record || record.base !== base || record.seriesHash !== hash || record.seriesHash === undefined) continue;
+    // A --tip-only run says nothing about the patches in between: only whole runs count.
+    if (record.cells.every((c) => c.patch === 0 || c.patch === record.patches.length - 1)) continue;
+    if (!best || record.startedAt > best.record.startedAt) best = { record, file };
+  }
+  return best;
 }

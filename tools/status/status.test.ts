@@ -47,6 +47,7 @@ describe('planStatus', () => {
     expect(plan.map((c) => `${c.id} <- ${c.deps.join(',')}`)).toEqual([
       '6.12/apply <- ',
       '6.12/checkpatch <- 6.12/apply',
+      '6.12/robot <- 6.12/apply',
       '6.12/build/guest+erofs+initrd-erofs+distro <- 6.12/apply',
       '6.12/build/guest+x <- 6.12/apply',
       '6.12/scenario/erofs-a <- 6.12/build/guest+erofs+initrd-erofs+distro',
@@ -55,6 +56,7 @@ describe('planStatus', () => {
       '6.12/prefixes <- 6.12/apply',
       '6.1/apply <- ',
       '6.1/checkpatch <- 6.1/apply',
+      '6.1/robot <- 6.1/apply',
       '6.1/build/guest+erofs+initrd-erofs+distro <- 6.1/apply',
       '6.1/build/guest+x <- 6.1/apply',
       '6.1/scenario/erofs-a <- 6.1/build/guest+erofs+initrd-erofs+distro',
@@ -101,6 +103,7 @@ describe('planStatus', () => {
     expect(plan.map((c) => `${c.id} <- ${c.deps.join(',')}${c.notApplicable ? ' (n/a)' : ''}`)).toEqual([
       '7.3/apply <- ',
       '7.3/checkpatch <- 7.3/apply',
+      '7.3/robot <- 7.3/apply',
       '7.3/build/guest <- 7.3/apply',
       '7.3/scenario/k <- 7.3/build/guest',
       '7.3/scenario/gen <- 7.3/build/guest',
@@ -157,11 +160,11 @@ const cell = (base: string, kind: CellResult['kind'], state: CellResult['state']
 });
 
 describe('verdict and rendering', () => {
-  const green = ['apply', 'build', 'prefixes', 'checkpatch', 'scenario'].map((k) => cell('6.12', k as CellResult['kind'], 'ok'));
+  const green = ['apply', 'build', 'prefixes', 'checkpatch', 'robot', 'scenario'].map((k) => cell('6.12', k as CellResult['kind'], 'ok'));
   it('is green only when every base has every column and every cell is ok', () => {
     expect(verdict(['6.12'], green)).toEqual({ green: true, exitCode: 0 });
     expect(verdict(['6.12'], green.filter((c) => c.kind !== 'scenario'))).toEqual({ green: false, exitCode: 1 });
-    expect(verdict(['6.12'], [...green.slice(0, 4), cell('6.12', 'scenario', 'infra')])).toEqual({ green: false, exitCode: 5 });
+    expect(verdict(['6.12'], [...green.slice(0, 5), cell('6.12', 'scenario', 'infra')])).toEqual({ green: false, exitCode: 5 });
     expect(verdict(['6.12'], green.filter((c) => c.kind !== 'prefixes'))).toEqual({ green: false, exitCode: 1 });
     expect(verdict(['6.12', '6.1'], green).green).toBe(false);
   });
@@ -174,16 +177,16 @@ describe('verdict and rendering', () => {
 
   it('with arches: a row per base and arch, applies and checkpatch shared, green only when every arch row is', () => {
     const onArch = (k: CellResult['kind'], arch: string, state: CellResult['state'] = 'ok'): CellResult => ({ ...cell('7.3', k, state), id: `7.3@${arch}/${k}`, arch });
-    const shared = [cell('7.3', 'apply', 'ok'), cell('7.3', 'checkpatch', 'ok')];
+    const shared = [cell('7.3', 'apply', 'ok'), cell('7.3', 'checkpatch', 'ok'), cell('7.3', 'robot', 'ok')];
     const x86 = (['build', 'prefixes', 'scenario'] as const).map((k) => onArch(k, 'x86_64'));
     const arm = [onArch('build', 'arm64'), onArch('prefixes', 'arm64'), onArch('scenario', 'arm64', 'fail')];
     expect(verdict(['7.3'], [...shared, ...x86, ...arm], ['x86_64', 'arm64'])).toEqual({ green: false, exitCode: 1 });
     expect(verdict(['7.3'], [...shared, ...x86], ['x86_64', 'arm64']).green).toBe(false);
     expect(verdict(['7.3'], [...shared, ...x86, ...arm.slice(0, 2), onArch('scenario', 'arm64')], ['x86_64', 'arm64']).green).toBe(true);
     const text = renderStatus({ series: [{ base: '7.3', seriesDir: '/k/7.3', patches: ['a'], seriesHash: 'e'.repeat(64) }], cells: [...shared, ...x86, ...arm], green: false });
-    expect(text).toMatch(/^base +arch +applies +builds +bisectable +checkpatch +scenarios$/m);
-    expect(text).toMatch(/^7\.3 +x86_64 +ok +ok +ok +ok +ok$/m);
-    expect(text).toMatch(/^7\.3 +arm64 +ok +ok +ok +ok +FAIL$/m);
+    expect(text).toMatch(/^base +arch +applies +builds +bisectable +checkpatch +robot +scenarios$/m);
+    expect(text).toMatch(/^7\.3 +x86_64 +ok +ok +ok +ok +ok +ok$/m);
+    expect(text).toMatch(/^7\.3 +arm64 +ok +ok +ok +ok +ok +FAIL$/m);
     expect(text).toMatch(/^7\.3 arm64 scenario scenario +FAIL/m);
   });
 
@@ -199,9 +202,9 @@ describe('verdict and rendering', () => {
     });
     expect(text).toContain(`series 6.12: 2 patch(es), patchset ${'f'.repeat(64)} (/k/6.12)`);
     expect(text).toContain('series 6.1: 0 patch(es), patchset (empty)');
-    expect(text).toMatch(/^base +applies +builds +bisectable +checkpatch +scenarios$/m);
-    expect(text).toMatch(/^6\.12 +ok +ok +ok +ok +ok$/m);
-    expect(text).toMatch(/^6\.1 +FAIL +none +skip +skip +none$/m);
+    expect(text).toMatch(/^base +applies +builds +bisectable +checkpatch +robot +scenarios$/m);
+    expect(text).toMatch(/^6\.12 +ok +ok +ok +ok +ok +ok$/m);
+    expect(text).toMatch(/^6\.1 +FAIL +none +skip +skip +none +none$/m);
     expect(text).toMatch(/^6\.1 applies +FAIL +fail summary {2}\/logs\/6\.1\/apply$/m);
     expect(text).toMatch(/NOT green: 6\.1\/apply\/apply \(2 cell\(s\) skipped because of it\)\n$/);
   });
@@ -264,8 +267,8 @@ describe('runStatus on a series that does not apply', () => {
     expect(await readFile(apply?.log as string, 'utf8')).toContain('conflicting files: init/main.c');
     expect(report.cells.filter((c) => c.id !== '6.12/apply').every((c) => c.state === 'skipped')).toBe(true);
     const text = renderStatus(report);
-    expect(text).toMatch(/^6\.12 +FAIL +skip 0\/2 +skip +skip +skip$/m);
-    expect(text).toContain('NOT green: 6.12/apply (5 cell(s) skipped because of it)');
+    expect(text).toMatch(/^6\.12 +FAIL +skip 0\/2 +skip +skip +skip +skip$/m);
+    expect(text).toContain('NOT green: 6.12/apply (6 cell(s) skipped because of it)');
     expect(report.series[0]?.seriesHash).toMatch(/^[0-9a-f]{64}$/);
     // The developer's checkout is exactly as it was.
     expect(await git(repo, 'rev-parse', 'HEAD')).toBe(headBefore);

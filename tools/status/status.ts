@@ -57,11 +57,12 @@ import { checkSeries } from '../patches/index.js';
 import { readSeries, seriesHash } from '../git/index.js';
 import { seriesWorktree, worktreePath, type SeriesWorktree } from '../patches/index.js';
 import { sha256File } from '../common/hash.js';
+import { findRobotRecord, robotVerdict } from '../robot/index.js';
 
 /** The series' own configuration: built on every base even when no scenario asks for it. */
 export const STATUS_FRAGMENTS = ['guest', 'erofs', 'initrd-erofs', 'distro'];
 
-export type CellKind = 'apply' | 'build' | 'prefixes' | 'checkpatch' | 'scenario';
+export type CellKind = 'apply' | 'build' | 'prefixes' | 'checkpatch' | 'robot' | 'scenario';
 /**
  * ok: green; fail: the series is at fault; infra: could not be found out;
  * skipped: an earlier cell failed; na: the base declares the scenario not
@@ -161,6 +162,7 @@ export function planStatus(
     const apply = `${base}/apply`;
     cells.push({ id: apply, base, kind: 'apply', deps: [] });
     cells.push({ id: `${base}/checkpatch`, base, kind: 'checkpatch', deps: [apply] });
+    cells.push({ id: `${base}/robot`, base, kind: 'robot', deps: [apply] });
     for (const arch of arches.names) {
       const row = rowKey(base, arch, arches);
       const naOf = (s: Scenario): string | undefined => {
@@ -277,6 +279,7 @@ const COLUMNS: { kind: CellKind; title: string }[] = [
   { kind: 'build', title: 'builds' },
   { kind: 'prefixes', title: 'bisectable' },
   { kind: 'checkpatch', title: 'checkpatch' },
+  { kind: 'robot', title: 'robot' },
   { kind: 'scenario', title: 'scenarios' },
 ];
 
@@ -295,7 +298,7 @@ export function columnSummary(all: CellResult[]): string {
 
 /** A row's cells in a column: the base's applies and checkpatch serve every arch; the rest are the arch's own. Pure. */
 function rowCells(cells: CellResult[], base: string, arch: string | undefined, kind: CellKind): CellResult[] {
-  return cells.filter((c) => c.base === base && c.kind === kind && (kind === 'apply' || kind === 'checkpatch' || arch === undefined || c.arch === arch));
+  return cells.filter((c) => c.base === base && c.kind === kind && (kind === 'apply' || kind === 'checkpatch' || kind === 'robot' || arch === undefined || c.arch === arch));
 }
 
 /** Green: every base (on every arch) has every column, and every cell is ok. Pure. */
@@ -325,7 +328,7 @@ export function renderStatus(report: Pick<StatusReport, 'series' | 'cells' | 'gr
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) out.push(r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
   out.push('');
-  const label = (c: CellResult): string => `${c.base}${archAxis && c.arch !== undefined ? ` ${c.arch}` : ''} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : c.kind === 'prefixes' ? 'every prefix builds' : `scenario ${c.name}`}`;
+  const label = (c: CellResult): string => `${c.base}${archAxis && c.arch !== undefined ? ` ${c.arch}` : ''} ${c.kind === 'apply' ? 'applies' : c.kind === 'build' ? `builds ${c.name}` : c.kind === 'checkpatch' ? 'checkpatch' : c.kind === 'robot' ? 'robot' : c.kind === 'prefixes' ? 'every prefix builds' : `scenario ${c.name}`}`;
   const lw = Math.max(...report.cells.map((c) => label(c).length), 0);
   for (const c of report.cells) {
     out.push(`${label(c).padEnd(lw)}  ${STATE_WORD[c.state].padEnd(5)} ${c.summary}${c.reused ? ' (reused)' : ''}${c.log ? `  ${c.log}` : ''}`);
@@ -369,6 +372,21 @@ interface ReuseRecord {
   outcome: RunResult['outcome'];
   reason: string;
   runDir: string;
+}
+
+/**
+ * The robot's verdict on exactly this series: the newest record (a run in
+ * <cache>/robot/runs/, or one committed under kernel-patches/robot/records/)
+ * whose series hash is this series'. The status run does not run the robot
+ * (most of an hour on two cores): without a record the cell is n/a and says
+ * how to make one.
+ */
+async function robotStatusCell(robotRoot: string, s: BaseSeries): Promise<Omit<CellResult, 'id' | 'base' | 'kind' | 'seconds'>> {
+  const found = await findRobotRecord(robotRoot, s.base, s.seriesHash);
+  if (!found) return { name: 'robot', state: 'na', summary: `no robot record for this series yet: iofs patches robot --base ${s.base}` };
+  const { record, file } = found;
+  const v = robotVerdict(record);
+  return { name: 'robot', state: v.green ? 'ok' : 'fail', summary: `${v.summary} (robot run of ${record.startedAt.slice(0, 10)})`, log: file };
 }
 
 /** Only passes are reused: a failure may be a flake of a loaded machine, and a red cell deserves a fresh look. */
@@ -485,6 +503,8 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
           return { name, state: 'fail', summary: (err as Error).message.split('\n')[0] as string, log: logFile };
         }
       }
+      case 'robot':
+        return robotStatusCell(path.join(cache, 'robot'), s);
       case 'prefixes':
         return runPrefixesCell(cell, name);
       case 'scenario':

@@ -5,10 +5,10 @@ import { writeFileAtomic } from '../../common/atomic.js';
 import { ExitCode, InputError } from '../../common/errors.js';
 import { cacheDir } from '../../common/paths.js';
 import { action } from '../action.js';
-import { collectList, jobsOption } from '../options.js';
+import { collectList, jobsOption, kcidbCacheUrlOption, kcidbOption, kcidbOriginOption, type KcidbCliOptions } from '../options.js';
 import { openTree, treeOptions, type TreeOpts } from './common.js';
 
-interface RobotOpts extends TreeOpts {
+interface RobotOpts extends TreeOpts, KcidbCliOptions {
   rev?: string;
   config?: string[];
   jobs?: number;
@@ -28,6 +28,9 @@ export function registerPatchesRobot(group: Command): void {
     .option('--no-kunit', "skip the series' KUnit tests (a kunit.py kernel build and a QEMU boot)")
     .option('--record <file>', 'also write the record (JSON) to FILE, e.g. kernel-patches/robot/records/<name>.json to commit it')
     .option('--json', 'print the record as JSON instead of the table')
+    .addOption(kcidbOption())
+    .addOption(kcidbOriginOption())
+    .addOption(kcidbCacheUrlOption())
     .addHelpText(
       'after',
       `
@@ -45,6 +48,12 @@ olddefconfig. Then at the base and at each patch:
                     asks for that Kconfig drops fails it; a symbol a later patch adds does not
   warnings:<config> (configurations with "warnings": true) W=1 and sparse (C=1): fails on a
                     warning in the series' files that the parent tree does not have
+  docs              the series' .rst files: each built alone by Sphinx with warnings as
+                    errors, and listed in a toctree of its directory's index.rst (cross-
+                    references to other documents are not resolved: a full make htmldocs
+                    does not fit two cores)
+  coccinelle        spatch -D report with every semantic patch of scripts/coccinelle that
+                    has a report mode (those needing OCaml left out) on the series' C sources
   kunit             the series' KUnit tests (robot.json "kunit") with the tree's
                     tools/testing/kunit/kunit.py under QEMU, at every patch whose Kconfig
                     defines the test symbol (n/a before); one incremental build directory
@@ -53,7 +62,9 @@ Only the series' directories are compiled, not vmlinux: two cores cannot link ev
 configuration at every patch. \`iofs patches status\` links every prefix of the core kernel.
 
 stdout: the patch x check table, then every failure with its first lines and its log.
-Logs and the record: <cache>/robot/runs/<time>/.
+Logs and the record: <cache>/robot/runs/<time>/. --kcidb FILE: a checkout per tree (the base and
+each prefix of the series, with its patchset_hash), a build per configuration of each, tests
+iofs.robot.<check>.
 Exit: 0 every patch passes every check; 1 a patch fails one; 2 bad input; 5 infrastructure.
 
 Examples:
@@ -88,6 +99,10 @@ Examples:
         const command = ['iofs patches robot', `--base ${base.name}`, ...(opts.rev ? [`--rev ${opts.rev}`] : []), ...(opts.config ? [`--config ${opts.config.join(',')}`] : []), ...(opts.kunit ? [] : ['--no-kunit']), ...(opts.tipOnly ? ['--tip-only'] : [])].join(' ');
         const record = { ...run, command };
         if (opts.record) await writeFileAtomic(path.resolve(opts.record), `${JSON.stringify(record, null, 2)}\n`);
+        if (opts.kcidb) {
+          const patchFiles = record.patches.slice(1).map((name) => path.join(series.dir, name));
+          await (await import('../kcidb.js')).writeRobotKcidb(opts.kcidb, record, patchFiles, opts, opts.cache);
+        }
         process.stdout.write(opts.json ? `${JSON.stringify(record, null, 2)}\n` : `${robot.renderTable(record.patches, record.checks, record.cells)}\n`);
         const failed = record.failed.length ? `patch(es) ${record.failed.join(', ')} fail` : 'every patch passes';
         process.stderr.write(`robot: ${failed} (${record.seconds} s; logs in ${record.runDir})\n`);

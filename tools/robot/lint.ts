@@ -1,0 +1,136 @@
+/**
+ * The robot's source checks beyond the compiler: coccinelle's semantic
+ * patches (what `make coccicheck MODE=report` runs) on the series' C
+ * sources, and the series' .rst files as the docs build reads them. Like
+ * kernel-doc, a patch fails only for the warnings it adds.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from '../common/process.js';
+import { git } from '../git/index.js';
+import { parseCocciReport, parseSphinxWarnings, untocedDocs, warningCell, type Cell, type Warning } from './plan.js';
+
+/** What a lint check carries from one patch to the next: the last warnings, and the input they were computed from. */
+export interface LintMemo {
+  key?: string;
+  warnings?: Warning[];
+  output?: string;
+}
+
+async function existing(tree: string, files: Iterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) if (await fs.stat(path.join(tree, f)).then((s) => s.isFile(), () => false)) out.push(f);
+  return out.sort();
+}
+
+/** The blob ids of the files at the checked-out commit: equal ids, equal results. */
+async function contentKey(tree: string, files: readonly string[]): Promise<string> {
+  return files.length ? git(tree, ['ls-files', '-s', '--', ...files]) : '';
+}
+
+/**
+ * The semantic patches scripts/coccicheck would run in report mode. Those
+ * with OCaml script rules are left out: Debian's coccinelle needs an OCaml
+ * compiler for them (two of 76 in 7.3), which the robot does not install.
+ */
+export async function cocciScripts(tree: string): Promise<string[]> {
+  const out = await run('git', ['grep', '-l', '-e', 'virtual report', '--', 'scripts/coccinelle/*.cocci'], { cwd: tree, okExitCodes: [1] });
+  const scripts = out.stdout.split('\n').filter(Boolean);
+  const ocaml = new Set((await run('git', ['grep', '-l', '-E', '@ *(script|initialize|finalize):ocaml', '--', 'scripts/coccinelle/*.cocci'], { cwd: tree, okExitCodes: [1] })).stdout.split('\n'));
+  return scripts.filter((s) => !ocaml.has(s)).sort();
+}
+
+/**
+ * spatch in report mode over the series' C sources at this patch, with the
+ * include paths scripts/coccicheck gives it (`buildDir` holds a configured
+ * tree's generated headers). Unchanged sources reuse the last patch's result.
+ */
+export async function coccinelleCell(tree: string, buildDir: string, kernelArch: string, sources: Iterable<string>, patch: number, memo: LintMemo, logFile: string): Promise<Cell> {
+  const check = 'coccinelle';
+  const files = await existing(tree, sources);
+  if (files.length === 0) {
+    // Nothing to warn about yet: the patch that adds a source is compared with no warnings.
+    memo.warnings = [];
+    return { patch, check, status: 'n/a', summary: "none of the series' C sources exists yet" };
+  }
+  const key = await contentKey(tree, files);
+  const t0 = Date.now();
+  let output = memo.output ?? '';
+  if (key !== memo.key) {
+    const inc = (dir: string): string[] => [
+      '-I', `${dir}/arch/${kernelArch}/include`, '-I', `${buildDir}/arch/${kernelArch}/include/generated`, '-I', `${dir}/include`, '-I', `${buildDir}/include`,
+      '-I', `${dir}/arch/${kernelArch}/include/uapi`, '-I', `${buildDir}/arch/${kernelArch}/include/generated/uapi`, '-I', `${dir}/include/uapi`, '-I', `${buildDir}/include/generated/uapi`,
+    ];
+    const parts: string[] = [];
+    const broken: string[] = [];
+    for (const script of await cocciScripts(tree)) {
+      // spatch exits 0 with or without reports (stdout); non-zero is spatch failing, not a finding.
+      const r = await run(
+        'spatch',
+        ['-D', 'report', '--no-show-diff', '--very-quiet', '--no-includes', '--include-headers', '--cocci-file', script, ...inc(tree), '--include', 'include/linux/compiler-version.h', '--include', 'include/linux/kconfig.h', ...files],
+        { cwd: tree, okExitCodes: 'any' },
+      );
+      parts.push(`### ${script} (exit ${r.exitCode})\n${r.stdout}${r.exitCode === 0 ? '' : `\n${r.stderr}`}`);
+      if (r.exitCode !== 0) broken.push(`${script}: spatch exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    }
+    output = parts.join('\n');
+    if (broken.length) {
+      await fs.mkdir(path.dirname(logFile), { recursive: true });
+      await fs.writeFile(logFile, output);
+      memo.key = undefined;
+      return { patch, check, status: 'fail', summary: `spatch failed on ${broken.length} semantic patch(es)`, details: broken.slice(0, 6), log: logFile, seconds: (Date.now() - t0) / 1000 };
+    }
+  }
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
+  await fs.writeFile(logFile, key === memo.key ? `# same sources as the patch before: its report\n${output}` : output);
+  const now = parseCocciReport(output, new Set(files), tree);
+  const cell = { ...warningCell(patch, check, memo.warnings, now, logFile), seconds: (Date.now() - t0) / 1000 };
+  Object.assign(memo, { key, warnings: now, output });
+  return cell;
+}
+
+/**
+ * The series' .rst files as the docs build reads them, narrowed to what two
+ * cores afford (a full `make htmldocs` takes most of an hour): each file is
+ * built on its own by Debian's Sphinx with warnings as errors (syntax,
+ * unknown directives and roles), and each must be listed in a toctree of its
+ * directory's index.rst (the warning `make htmldocs` gives otherwise).
+ * Cross-references to other documents are not resolved.
+ */
+export async function docsCell(tree: string, rstFiles: Iterable<string>, patch: number, memo: LintMemo, logFile: string): Promise<Cell> {
+  const check = 'docs';
+  const files = await existing(tree, rstFiles);
+  if (files.length === 0) {
+    memo.warnings = [];
+    return { patch, check, status: 'n/a', summary: 'no .rst file of the series exists yet' };
+  }
+  const t0 = Date.now();
+  const parts: string[] = [];
+  const now: Warning[] = [];
+  for (const file of files) {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-docs-'));
+    try {
+      await fs.mkdir(path.join(scratch, 'src'));
+      await fs.copyFile(path.join(tree, file), path.join(scratch, 'src', 'index.rst'));
+      await fs.writeFile(path.join(scratch, 'src', 'conf.py'), "project = 'iofs robot docs check'\n");
+      // Exit 1 is Sphinx's "warnings were errors": the parsed warnings are the verdict.
+      const r = await run('sphinx-build', ['-q', '-W', '--keep-going', '-b', 'dummy', path.join(scratch, 'src'), path.join(scratch, 'out')], { okExitCodes: [1] });
+      parts.push(`### sphinx-build ${file} (exit ${r.exitCode})\n${r.all}`);
+      now.push(...parseSphinxWarnings(r.all, path.join(scratch, 'src', 'index.rst'), file));
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+  const indexes = new Map<string, string>();
+  for (const f of files) {
+    const index = path.join(path.dirname(f), 'index.rst');
+    if (!indexes.has(index)) indexes.set(index, await fs.readFile(path.join(tree, index), 'utf8').catch(() => ''));
+  }
+  now.push(...untocedDocs(files, indexes));
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
+  await fs.writeFile(logFile, parts.join('\n'));
+  const cell = { ...warningCell(patch, check, memo.warnings, now, logFile), seconds: (Date.now() - t0) / 1000 };
+  memo.warnings = now;
+  return cell;
+}
