@@ -27,6 +27,7 @@ export { scanCpioImage, type SegmentInfo } from './segments.js';
 export { inspectImage, formatReport, type ImageReport } from './inspect.js';
 export { DIGEST_PARAMETER, erofsImageDigest, type ErofsDigest } from './digest.js';
 export { VERITY_PARAMETER, appendVerityTree, type VerityTree } from './verity.js';
+export { BOOTCONFIG_MAGIC, bootconfigTrailer } from './bootconfig.js';
 export { importTree, type ImportedTree } from './importer.js';
 export { parseImageEdits, imageEditsSchema, applyImageEdits, describeImageEdit, IMAGE_EDIT_OPS, type ImageEdit } from './edits.js';
 export { planPayload, payloadChunks, parseSize, PAYLOAD_FLAVORS, type PayloadFlavor } from './payload.js';

@@ -30,7 +30,7 @@ import { git } from '../git/index.js';
 import type { KernelTree } from '../kernel/tree.js';
 import { coverLetterName, readSeries } from '../git/index.js';
 import { sideInTree } from './range-diff.js';
-import { formatIdentity, resignCommits, senderIdentity } from './sender.js';
+import { formatIdentity, resignCommits, senderIdentity, type Identity } from './sender.js';
 import { seriesWorktree, worktreePath } from './worktree.js';
 
 export interface CoverLetter {
@@ -159,12 +159,15 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
   if (!applied.ok) throw applied.error;
   const wt = applied.worktree;
   const signedHead = await resignCommits(wt.path, wt.baseCommit, wt.head, sender);
+  // The committed series' author: a placeholder, never a recipient and never in a mail.
+  const committedAuthor = await git(wt.path, ['log', '-1', '--format=%an <%ae>', wt.head]);
 
   // The previous version as commits in the same repository, for --range-diff.
   const rangeDiff = o.previous ? (await sideInTree(o.source, o.previous)).range : undefined;
   {
     const patchPaths = series.files;
-    const self = [formatIdentity(sender)];
+    // MAINTAINERS in the worktree still names the committed author: the mails' copy names the sender.
+    const self = [formatIdentity(sender), committedAuthor];
     const to = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--m', '--r', '--no-l', '--no-s']), self);
     const cc = parseMaintainers(await getMaintainers(wt.path, patchPaths, ['--no-m', '--no-r', '--l', '--no-s']), [...self, ...to]);
     if (to.length + cc.length === 0) warnings.push('get_maintainer.pl named no recipients: add --to/--cc when sending');
@@ -198,6 +201,7 @@ export async function formatForSending(o: FormatOptions): Promise<FormatResult> 
         throw new InfraError('git format-patch changed its cover letter template: no SUBJECT/BLURB placeholders');
       }
       await fs.writeFile(coverPath, generated.replace('*** SUBJECT HERE ***', cover.subject).replace('*** BLURB HERE ***', cover.body));
+      await refuseLeftovers(tmp, files, committedAuthor, sender);
       return files;
     });
     for (const w of warnings) log.warn(w);
@@ -223,4 +227,15 @@ export function previousVersionDir(seriesDir: string, version: number): string |
   if (version <= 1) return undefined;
   const dir = defaultFormatDir(seriesDir, version - 1);
   return existsSync(dir) ? dir : undefined;
+}
+
+/** Fails if a mail still names the committed series' author (unless the sender is that person). */
+async function refuseLeftovers(dir: string, files: string[], committedAuthor: string, sender: Identity): Promise<void> {
+  const email = /<([^>]+)>/.exec(committedAuthor)?.[1];
+  if (!email || email === sender.email) return;
+  for (const f of files) {
+    const text = await fs.readFile(path.join(dir, f), 'utf8');
+    const line = text.split('\n').findIndex((l) => l.includes(email));
+    if (line >= 0) throw new InfraError(`${f}:${line + 1} still names the committed series' author ${committedAuthor}: a mail must name only the sender`);
+  }
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resignCommits, resignMessage, senderIdentity } from './sender.js';
+import { resignCommits, resignMaintainers, resignMessage, senderIdentity } from './sender.js';
 
 const placeholder = 'Series Placeholder <placeholder@invalid>';
 const ada = { name: 'Ada Dev', email: 'ada@example.org' };
@@ -55,5 +55,25 @@ describe('the sender of a formatted series', () => {
       'Ada Dev <ada@example.org>|Ada Dev <ada@example.org>|Ada Dev <ada@example.org>\n'.repeat(2).trim(),
     );
     expect(await git(['rev-parse', 'HEAD'])).toBe(head);
+  });
+
+  it("names the sender where MAINTAINERS names the placeholder author, so that get_maintainer.pl never puts it in To:", async () => {
+    const text = `EROFS INITRD\nM:\t${placeholder}\nL:\tlinux-erofs@lists.ozlabs.org\nM:\tSomeone Else <else@example.org>\n`;
+    expect(resignMaintainers(text, placeholder, ada)).toBe('EROFS INITRD\nM:\tAda Dev <ada@example.org>\nL:\tlinux-erofs@lists.ozlabs.org\nM:\tSomeone Else <else@example.org>\n');
+    const env = { ...bareEnv(), GIT_AUTHOR_NAME: 'Series Placeholder', GIT_AUTHOR_EMAIL: 'placeholder@invalid', GIT_COMMITTER_NAME: 'Series Placeholder', GIT_COMMITTER_EMAIL: 'placeholder@invalid' };
+    const git = (args: string[]) => execa('git', args, { cwd: work, env }).then((r) => String(r.stdout).trim());
+    const base = await git(['rev-parse', 'HEAD']);
+    await writeFile(path.join(work, 'MAINTAINERS'), text);
+    await git(['add', 'MAINTAINERS']);
+    await git(['commit', '-q', '-m', `maintainers\n\nSigned-off-by: ${placeholder}`]);
+    const head = await git(['rev-parse', 'HEAD']);
+    const signed = await resignCommits(work, base, head, ada);
+    const shown = await git(['show', `${signed}:MAINTAINERS`]);
+    expect(shown).toContain('M:\tAda Dev <ada@example.org>');
+    expect(shown).not.toContain('placeholder@invalid');
+    expect(await git(['show', `${signed}:a`])).toBe('3');
+    // The worktree and its index are as they were.
+    expect(await git(['status', '--porcelain'])).toBe('');
+    expect(await git(['show', 'HEAD:MAINTAINERS'])).toContain(placeholder);
   });
 });

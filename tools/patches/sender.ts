@@ -7,8 +7,11 @@
  * Signed-off-by with the sender's. There is no built-in identity: without
  * one, format refuses.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { InputError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { git } from '../git/index.js';
 
 export interface Identity {
@@ -51,6 +54,36 @@ export function resignMessage(message: string, replaced: string, sender: Identit
   return `${lines.join('\n')}\n`;
 }
 
+/** MAINTAINERS with every `M:` line naming `replaced` naming the sender instead. Pure. */
+export function resignMaintainers(text: string, replaced: string, sender: Identity): string {
+  return text
+    .split('\n')
+    .map((l) => (/^M:\s/.test(l) && l.replace(/^M:\s+/, '').trim() === replaced ? `M:\t${formatIdentity(sender)}` : l))
+    .join('\n');
+}
+
+/**
+ * The commit's tree, or one whose MAINTAINERS names the sender where the
+ * committed series names its placeholder author: get_maintainer.pl would
+ * otherwise put a made-up address in To: of every mail.
+ */
+async function maintainersTree(repo: string, commit: string, replaced: string, sender: Identity): Promise<string> {
+  const tree = await git(repo, ['rev-parse', `${commit}^{tree}`]);
+  const shown = await run('git', ['show', `${commit}:MAINTAINERS`], { cwd: repo, okExitCodes: [128] });
+  if (shown.exitCode !== 0 || !shown.stdout.includes(replaced)) return tree;
+  const blob = (await run('git', ['hash-object', '-w', '--stdin'], { cwd: repo, input: `${resignMaintainers(shown.stdout, replaced, sender)}\n` })).stdout.trim();
+  // A scratch index: the worktree's own index and files are not touched.
+  const index = path.join(await git(repo, ['rev-parse', '--absolute-git-dir']), `iofs-resign-${process.pid}.index`);
+  const env = { GIT_INDEX_FILE: index };
+  try {
+    await run('git', ['read-tree', tree], { cwd: repo, env });
+    await run('git', ['update-index', '--cacheinfo', `100644,${blob},MAINTAINERS`], { cwd: repo, env });
+    return (await run('git', ['write-tree'], { cwd: repo, env })).stdout.trim();
+  } finally {
+    await fs.rm(index, { force: true });
+  }
+}
+
 /**
  * Copies of the commits base..head authored, committed and signed off by
  * the sender (same trees, same order); returns the new head. The originals
@@ -66,7 +99,8 @@ export async function resignCommits(repo: string, base: string, head: string, se
     const author = await git(repo, ['log', '-1', '--format=%an <%ae>', commit]);
     const date = await git(repo, ['log', '-1', '--format=%aI', commit]);
     const message = resignMessage(await git(repo, ['log', '-1', '--format=%B', commit]), author, sender);
-    const r = await execa('git', ['commit-tree', `${commit}^{tree}`, '-p', parent, '-F', '-'], {
+    const tree = await maintainersTree(repo, commit, author, sender);
+    const r = await execa('git', ['commit-tree', tree, '-p', parent, '-F', '-'], {
       cwd: repo, input: message, env: { ...env, GIT_AUTHOR_DATE: date }, reject: false,
     });
     if (r.exitCode !== 0) throw new InputError(`git commit-tree failed in ${repo}: ${String(r.stderr).trim()}`);

@@ -36,6 +36,14 @@ describe('a kernel that requires the image digest (issue 15)', () => {
     expect(r.kernel?.buildDir).toBe(result('digest-required-missing').kernel?.buildDir);
   });
 
+  it('refuses the image when only a bootconfig appended to the initrd carries its digest', () => {
+    const r = result('digest-required-bootconfig');
+    expect(r.outcome, why(r)).toBe('PASS');
+    expect(r.observedOutcome).toBe('PANIC');
+    expect(r.commandLine).toMatch(/(^|\s)bootconfig(\s|$)/);
+    expect(r.commandLine).not.toMatch(/initrd_erofs_sha256=/);
+  });
+
   it('unpacks a cpio initrd as before', () => {
     const r = result('digest-required-cpio');
     expect(r.outcome, why(r)).toBe('PASS');

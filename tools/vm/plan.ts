@@ -52,6 +52,8 @@ export type InitrdPlan = ImagePlan & {
   digest?: string;
   /** initrd_erofs_verity=: the hash tree is appended into `output`; "auto" (its root) or a given root. */
   verity?: { root: string; output: string };
+  /** A bootconfig (lines, `${imageSha256}` unexpanded) appended into `output`. */
+  bootconfig?: { lines: string[]; output: string };
 };
 
 /** The extra read-only virtio disk. */
@@ -192,6 +194,7 @@ export function planScenario(s: Scenario, o: PlanOptions): ScenarioPlan {
   const initrd: InitrdPlan = planImage(s.initrd, 'initrd', o.runDir);
   if (s.initrd.digest) initrd.digest = s.initrd.digest;
   if (s.initrd.verity) initrd.verity = { root: s.initrd.verity, output: path.join(o.runDir, 'initrd-verity.img') };
+  if (s.initrd.bootconfig) initrd.bootconfig = { lines: s.initrd.bootconfig, output: path.join(o.runDir, 'initrd-bootconfig.img') };
   if (s.initrd.edits?.length) {
     const pristine = imagePath(initrd);
     initrd.edits = { edits: s.initrd.edits, editedOutput: path.join(o.runDir, editedFileName(pristine)) };

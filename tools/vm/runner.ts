@@ -14,7 +14,7 @@ import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
 import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
 import { buildCompanion, generateInitrd } from '../distro/index.js';
-import { appendVerityTree, applyImageEdits, archSysroot, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, VERITY_PARAMETER, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
+import { appendVerityTree, applyImageEdits, archSysroot, bootconfigTrailer, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, VERITY_PARAMETER, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
 import { hostArchName, isForeign } from '../common/arch.js';
 import { resolveAccel, type AccelDecision } from './accel.js';
 import { inspectKernel } from './bzimage.js';
@@ -252,6 +252,20 @@ export async function digestParameter(digest: string | undefined, image: string,
   return d.cmdline;
 }
 
+/** The initrd with the scenario's bootconfig appended, `${imageSha256}` replaced by its EROFS image's digest. */
+async function withBootconfig(initrd: InitrdRecord, bootconfig: { lines: string[]; output: string }, name: string): Promise<InitrdRecord> {
+  let text = bootconfig.lines.join('\n');
+  if (text.includes('${imageSha256}')) {
+    const d = await erofsImageDigest(initrd.path);
+    if (!d) throw new InputError(`${name}: initrd.bootconfig names \${imageSha256} but the initrd has no EROFS image to take a digest of`);
+    text = text.split('${imageSha256}').join(d.sha256);
+  }
+  const bytes = await fs.readFile(initrd.path);
+  const out = Buffer.concat([bytes, bootconfigTrailer(`${text}\n`, bytes.length)]);
+  await writeFileAtomic(bootconfig.output, out);
+  return { ...initrd, path: bootconfig.output, output: bootconfig.output, bytes: out.length, sha256: createHash('sha256').update(out).digest('hex') };
+}
+
 /**
  * Writes `image` with its EROFS image's dm-verity hash tree appended to
  * `verity.output` (the image itself untouched); returns initrd_erofs_verity=…
@@ -411,7 +425,9 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       initrd = { ...initrd, path: output, output, bytes: (await fs.stat(output)).size, sha256: await sha256File(output) };
     }
     // Taken from the pristine image: edits after it are what the kernel must refuse.
-    const append = [plan.boot.append, await digestParameter(plan.initrd.digest, initrd.path, s.name), verity].filter(Boolean).join(' ');
+    const digest = await digestParameter(plan.initrd.digest, initrd.path, s.name);
+    if (plan.initrd.bootconfig) initrd = await withBootconfig(initrd, plan.initrd.bootconfig, s.name);
+    const append = [plan.boot.append, digest, verity, plan.initrd.bootconfig ? 'bootconfig' : undefined].filter(Boolean).join(' ');
     result.commandLine = kernelCommandLine(append, plan.boot.machine?.append);
     if (plan.initrd.edits) {
       // The pristine image stays beside the edited one, so a surprising boot can be replayed and compared.

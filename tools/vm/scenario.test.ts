@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../common/errors.js';
 import { judgeCheck } from './checks.js';
+import { planScenario } from './plan.js';
 import { primaryBaseName } from '../kernel/bases.js';
 import {
   expandScenarioArgs, isScenarioPattern, listScenarios, loadScenario, matchScenarioNames, parseScenario, parseSize, scenarioPath, scenariosDir,
@@ -60,7 +61,7 @@ describe('parseScenario', () => {
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', format: 'cpio', payload: '12 parsecs' } })).toMatch(/cpio-gzip\.json: initrd\.payload: expected a size \(bytes, or with a binary unit/);
     expect(errorOf({ ...valid(), checks: 'uname' })).toMatch(/cpio-gzip\.json: checks: expected a list of checks \(may be empty\), got "uname"/);
     expect(errorOf({ ...valid(), initrd: { manifest: 'm', image: 'i' } })).toMatch(/cpio-gzip\.json: initrd: give one of "manifest" .* not "image" and "manifest"/);
-    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits, digest, verity;/);
+    expect(errorOf({ ...valid(), initrd: { image: 'i', format: 'cpio' } })).toMatch(/cpio-gzip\.json: initrd: unknown key "format" \(valid: image, edits, digest, verity, bootconfig;/);
   });
 
   it('names the check by index and name', () => {
@@ -290,5 +291,15 @@ describe('initrd.digest', () => {
     expect(parseScenario(s('auto'), file).initrd.verity).toBe('auto');
     expect(parseScenario(s('cd'.repeat(32)), file).initrd.verity).toBe('cd'.repeat(32));
     expect(() => parseScenario(s('cd'.repeat(31)), file)).toThrow(/x\.json: initrd\.verity: expected "auto" or 64 lowercase hex digits/);
+  });
+
+  it('takes initrd.bootconfig as bootconfig lines, and plans the appended initrd beside the run', () => {
+    const file = '/repo/test-vms/scenarios/x.json';
+    const s = (bootconfig: unknown): unknown => ({ kernel: { base: '7.3' }, initrd: { manifest: 'm.json', format: 'erofs', bootconfig }, checks: [] });
+    const lines = ['kernel.initrd_erofs_sha256 = "${imageSha256}"'];
+    const parsed = parseScenario(s(lines), file);
+    expect(parsed.initrd.bootconfig).toEqual(lines);
+    expect(planScenario(parsed, { runDir: '/run', accel: 'tcg' }).initrd.bootconfig).toEqual({ lines, output: '/run/initrd-bootconfig.img' });
+    expect(() => parseScenario(s([]), file)).toThrow(/x\.json: initrd\.bootconfig: expected a non-empty list of bootconfig lines, got \[\]/);
   });
 });

@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { InputError } from '../common/errors.js';
 import { testVmsDir } from '../common/paths.js';
 import {
-  bool, chosenBy, dataError, dataObject, dataRecord, duplicateNames, expected, int, list, must, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
+  bool, chosenBy, dataError, dataObject, dataRecord, duplicateNames, expected, int, list, must, nonEmptyList, nonEmptyString, oneOf, parseData, problems, readJsonFile, shown, str,
   stringOrList, type Problem,
 } from '../common/schema.js';
 import { GENERATORS, type Generator } from '../distro/index.js';
@@ -100,6 +100,12 @@ export type InitrdSpec = ImageSpec & {
    * digits are passed instead (another tree's root).
    */
   verity?: string;
+  /**
+   * A bootconfig appended to the initrd (after any hash tree, before edits),
+   * one line of bootconfig text per entry; "bootconfig" is added to the
+   * command line. `${imageSha256}` stands for the EROFS image's own SHA-256.
+   */
+  bootconfig?: string[];
 };
 
 /** The extra read-only virtio disk (/dev/vda): packed with the workspace key like the initrd, or given. */
@@ -360,7 +366,7 @@ export const scenarioSchema = v.pipe(
   dataObject({
     description: v.optional(str(), ''),
     kernel: kernelSpecSchema,
-    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema), verity: v.optional(digestSchema) }, 'initrd'),
+    initrd: imageSchema({ edits: v.optional(edits), digest: v.optional(digestSchema), verity: v.optional(digestSchema), bootconfig: v.optional(nonEmptyList(str(), 'a non-empty list of bootconfig lines')) }, 'initrd'),
     disk: v.optional(imageSchema({}, 'disk')),
     append: v.optional(str(), ''),
     memoryMiB: v.optional(int(64, 65536), 512),
@@ -398,6 +404,7 @@ function scenarioFrom(d: ScenarioData, file: string, base: string): Scenario {
   if (d.initrd.edits) initrd.edits = d.initrd.edits;
   if (d.initrd.digest) initrd.digest = d.initrd.digest;
   if (d.initrd.verity) initrd.verity = d.initrd.verity;
+  if (d.initrd.bootconfig) initrd.bootconfig = d.initrd.bootconfig;
   const scenario: Scenario = {
     name: path.basename(file).replace(/\.json$/, ''),
     file: path.resolve(file),
