@@ -31,10 +31,11 @@ export const fullGroups: Record<string, string> = {
   'bench/bench.int.test.ts': 'reduced benchmark (cpio-gzip and kernel mode, bare and +64M)',
   'vm/arm64.int.test.ts': 'arm64: the patched primary kernel cross-built, the guest from Debian arm64 packages, every kmode-* scenario (and uname -m aarch64) in qemu-system-aarch64 -machine virt (TCG)',
   'lava/lava.int.test.ts': 'LAVA: exported jobs run in lava-run (needs scripts/setup --lava) to the same verdicts as iofs vm test (pass, panic on purpose, cpio, a failing check)',
-  'vm/digest.int.test.ts': 'a kernel requiring the image digest (own kernel build): no digest refused, its digest boots, cpio unaffected',
+  'vm/digest.int.test.ts': 'a kernel requiring the image digest (own kernel build): no digest refused, its digest boots, a bootconfig cannot supply it, cpio unaffected',
   'robot/robot.int.test.ts': 'the build robot: every robot.json configuration at every patch, KUnit, new warnings; and the v2 series failing on patch 1\'s modular build',
   'vm/failures.int.test.ts': 'the harness\'s failure paths (QEMU missing, refusing, killed, Ctrl-C in a boot and in a build, SSH port taken, key refused); moved out of the core tier to make room for the robot\'s modules cell within 30 minutes',
   'vm/gdb.int.test.ts': 'vm boot --gdb: the core kernel halted under QEMU\'s gdbstub, a real gdb breaking on start_kernel by symbol and ending the guest',
+  'vm/sanitize.int.test.ts': 'sanitizers on the scenarios: every kmode-* and handover-* scenario on its kernel rebuilt with KASAN, UBSAN, lockdep, KFENCE and debug objects, panicking on any report (own kernel builds)',
   'vm/initcalls.int.test.ts': 'the image during initcalls: a uevent helper in a cpio initrd runs, in an EROFS initrd it is not there yet (own kernel build)',
 };
 
