@@ -76,7 +76,7 @@ describe('kernel mode (issue 4)', () => {
     expect(kmode).toEqual(expect.arrayContaining([
       'kmode-erofs-none', 'kmode-erofs-lz4hc', 'kmode-erofs-file', 'kmode-cpio-gzip', 'kmode-erofs-off', 'kmode-erofs-no-init', 'kmode-erofs-bad-params', 'kmode-corrupt-truncated',
       // Layered initrds (issue 12): early cpio in front, cpio appended, both, garbage after the image.
-      'kmode-layered-early', 'kmode-layered-append', 'kmode-layered-both', 'kmode-layered-garbage-after', 'kmode-layered-two-images', 'kmode-layered-magic-in-cpio',
+      'kmode-layered-early', 'kmode-layered-append', 'kmode-layered-append-init', 'kmode-layered-both', 'kmode-layered-garbage-after', 'kmode-layered-two-images', 'kmode-layered-magic-in-cpio',
       // Image authentication (issue 15): initrd_erofs_sha256= matching, and each way an image is refused.
       'kmode-digest-match', 'kmode-digest-flip-data', 'kmode-digest-flip-padding', 'kmode-digest-flip-metadata', 'kmode-digest-other-image', 'kmode-digest-malformed', 'kmode-digest-archive-after',
       // Block by block (issue 15): initrd_erofs_verity= matching, a damaged block failing its read, another root refused.
