@@ -36,6 +36,8 @@ export interface RobotRequest {
   tipOnly?: boolean;
   /** The series' KUnit tests (robot.json "kunit"); absent: no kunit column. */
   kunit?: KunitSpec;
+  /** The docs and coccinelle columns (default true); the core test tier leaves them to the full tier and the unit tests, for time. */
+  lint?: boolean;
 }
 
 export interface RobotRecord {
@@ -60,8 +62,8 @@ export interface RobotRecord {
 }
 
 /** The check columns, in table order. Pure. */
-export function robotChecks(configs: readonly RobotConfig[], kunit = false): string[] {
-  return ['checkpatch', 'kernel-doc', 'docs', 'coccinelle', ...(kunit ? ['kunit'] : []), ...configs.flatMap((c) => [`build:${c.name}`, ...(c.warnings ? [`warnings:${c.name}`] : [])])];
+export function robotChecks(configs: readonly RobotConfig[], kunit = false, lint = true): string[] {
+  return ['checkpatch', 'kernel-doc', ...(lint ? ['docs', 'coccinelle'] : []), ...(kunit ? ['kunit'] : []), ...configs.flatMap((c) => [`build:${c.name}`, ...(c.warnings ? [`warnings:${c.name}`] : [])])];
 }
 
 interface PatchState {
@@ -130,6 +132,13 @@ async function configCells(b: ConfigBuild, patch: number, touched: ReturnType<ty
   return cells;
 }
 
+/** After the builds: the first configuration's directory has this patch's generated headers. */
+async function cocciAfterBuilds(first: ConfigBuild, sources: string[], patch: number, n: number, state: PatchState, runDir: string): Promise<Cell> {
+  const cell = await coccinelleCell(first.tree, first.dir, first.env.ARCH ?? 'x86', sources, patch, state.cocci, path.join(runDir, 'coccinelle', `${patch}.log`));
+  log.info(`robot: patch ${patch}/${n} coccinelle: ${cell.status === 'pass' ? 'ok' : cell.status.toUpperCase()} ${cell.summary} (${(cell.seconds ?? 0).toFixed(0)} s)`);
+  return cell;
+}
+
 function checkpatchCells(result: Awaited<ReturnType<typeof checkSeries>>): Cell[] {
   return result.patches.map((p, i) => {
     const bad = p.errors + p.warnings + p.checks;
@@ -177,7 +186,7 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
     for (const patch of patches) {
       await git(tree, ['checkout', '-q', '--detach', patch === 0 ? req.source.baseCommit : (commits[patch - 1] as string)]);
       cells.push(await kernelDocCell(tree, touched.files, patch, state, runDir));
-      cells.push(await docsCell(tree, touched.docs, patch, state.docs, path.join(runDir, 'docs', `${patch}.log`)));
+      if (req.lint !== false) cells.push(await docsCell(tree, touched.docs, patch, state.docs, path.join(runDir, 'docs', `${patch}.log`)));
       if (req.kunit) {
         const cell = await kunitCell(req.kunit, tree, patch, path.join(req.root, 'kunit', req.base.name), req.jobs, path.join(runDir, 'kunit', `${patch}.log`));
         cells.push(cell);
@@ -189,11 +198,7 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
         const bad = got.filter((c) => c.status === 'fail');
         log.info(`robot: patch ${patch}/${commits.length} ${b.config.name}: ${bad.length ? `FAIL ${bad.map((c) => `${c.check}: ${c.summary}`).join('; ')}` : 'ok'} (${(got[0]?.seconds ?? 0).toFixed(0)} s)`);
       }
-      // After the builds: the first configuration's directory has this patch's generated headers.
-      const first = builds[0] as ConfigBuild;
-      const cocci = await coccinelleCell(tree, first.dir, first.env.ARCH ?? 'x86', touched.sources, patch, state.cocci, path.join(runDir, 'coccinelle', `${patch}.log`));
-      cells.push(cocci);
-      log.info(`robot: patch ${patch}/${commits.length} coccinelle: ${cocci.status === 'pass' ? 'ok' : cocci.status.toUpperCase()} ${cocci.summary} (${(cocci.seconds ?? 0).toFixed(0)} s)`);
+      if (req.lint !== false) cells.push(await cocciAfterBuilds(builds[0] as ConfigBuild, touched.sources, patch, commits.length, state, runDir));
     }
   } finally {
     // Back at the tip, so the worktree's stamp holds and the next run reuses it.
@@ -206,7 +211,7 @@ async function robotLocked(req: RobotRequest, worktree: string): Promise<RobotRe
     revision: req.revision,
     seriesHash: await seriesHash(series.files),
     patches: ['(base)', ...series.names],
-    checks: robotChecks(req.configs, req.kunit !== undefined),
+    checks: robotChecks(req.configs, req.kunit !== undefined, req.lint !== false),
     configs: req.configs.map(({ name, why, start, fragments, set, warnings, seed, arch }) => ({ name, why, start, fragments, set, warnings, ...(seed === undefined ? {} : { seed }), ...(arch === undefined ? {} : { arch }) })),
     touched: { sources: touched.sources, dirs: touched.dirs },
     cells,
