@@ -13,9 +13,9 @@ import { parseCocciReport, parseSphinxWarnings, untocedDocs, warningCell, type C
 
 /** What a lint check carries from one patch to the next: the last warnings, and the input they were computed from. */
 export interface LintMemo {
-  key?: string;
   warnings?: Warning[];
-  output?: string;
+  /** coccinelle: each source's report by its content (git blob id and path). */
+  perFile?: Map<string, { output: string; broken: string[] }>;
 }
 
 async function existing(tree: string, files: Iterable<string>): Promise<string[]> {
@@ -41,10 +41,41 @@ export async function cocciScripts(tree: string): Promise<string[]> {
   return scripts.filter((s) => !ocaml.has(s)).sort();
 }
 
+/** One source's report from every semantic patch, and the semantic patches spatch failed on. */
+interface CocciReport {
+  output: string;
+  broken: string[];
+}
+
+/** The include paths scripts/coccicheck passes (`buildDir`: a configured tree's generated headers). */
+function cocciIncludes(tree: string, buildDir: string, arch: string): string[] {
+  const dirs = [`${tree}/arch/${arch}/include`, `${buildDir}/arch/${arch}/include/generated`, `${tree}/include`, `${buildDir}/include`,
+    `${tree}/arch/${arch}/include/uapi`, `${buildDir}/arch/${arch}/include/generated/uapi`, `${tree}/include/uapi`, `${buildDir}/include/generated/uapi`];
+  return [...dirs.flatMap((d) => ['-I', d]), '--include', 'include/linux/compiler-version.h', '--include', 'include/linux/kconfig.h'];
+}
+
+/** Every semantic patch on one source, two spatch processes at a time. */
+async function cocciOneFile(tree: string, includes: string[], scripts: string[], file: string): Promise<CocciReport> {
+  const parts: string[] = new Array<string>(scripts.length);
+  const broken: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < scripts.length; i = next++) {
+      const script = scripts[i] as string;
+      // spatch exits 0 with or without reports (stdout); non-zero is spatch failing, not a finding.
+      const r = await run('spatch', ['-D', 'report', '--no-show-diff', '--very-quiet', '--no-includes', '--include-headers', '--cocci-file', script, ...includes, file], { cwd: tree, okExitCodes: 'any' });
+      parts[i] = `### ${script} on ${file} (exit ${r.exitCode})\n${r.stdout}${r.exitCode === 0 ? '' : `\n${r.stderr}`}`;
+      if (r.exitCode !== 0) broken.push(`${script} on ${file}: spatch exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return { output: parts.join('\n'), broken };
+}
+
 /**
- * spatch in report mode over the series' C sources at this patch, with the
- * include paths scripts/coccicheck gives it (`buildDir` holds a configured
- * tree's generated headers). Unchanged sources reuse the last patch's result.
+ * spatch in report mode over the series' C sources at this patch. A
+ * source is checked once per content: a patch that leaves it unchanged
+ * reuses its report (`memo.perFile`, keyed by blob id).
  */
 export async function coccinelleCell(tree: string, buildDir: string, kernelArch: string, sources: Iterable<string>, patch: number, memo: LintMemo, logFile: string): Promise<Cell> {
   const check = 'coccinelle';
@@ -54,39 +85,29 @@ export async function coccinelleCell(tree: string, buildDir: string, kernelArch:
     memo.warnings = [];
     return { patch, check, status: 'n/a', summary: "none of the series' C sources exists yet" };
   }
-  const key = await contentKey(tree, files);
   const t0 = Date.now();
-  let output = memo.output ?? '';
-  if (key !== memo.key) {
-    const inc = (dir: string): string[] => [
-      '-I', `${dir}/arch/${kernelArch}/include`, '-I', `${buildDir}/arch/${kernelArch}/include/generated`, '-I', `${dir}/include`, '-I', `${buildDir}/include`,
-      '-I', `${dir}/arch/${kernelArch}/include/uapi`, '-I', `${buildDir}/arch/${kernelArch}/include/generated/uapi`, '-I', `${dir}/include/uapi`, '-I', `${buildDir}/include/generated/uapi`,
-    ];
-    const parts: string[] = [];
-    const broken: string[] = [];
-    for (const script of await cocciScripts(tree)) {
-      // spatch exits 0 with or without reports (stdout); non-zero is spatch failing, not a finding.
-      const r = await run(
-        'spatch',
-        ['-D', 'report', '--no-show-diff', '--very-quiet', '--no-includes', '--include-headers', '--cocci-file', script, ...inc(tree), '--include', 'include/linux/compiler-version.h', '--include', 'include/linux/kconfig.h', ...files],
-        { cwd: tree, okExitCodes: 'any' },
-      );
-      parts.push(`### ${script} (exit ${r.exitCode})\n${r.stdout}${r.exitCode === 0 ? '' : `\n${r.stderr}`}`);
-      if (r.exitCode !== 0) broken.push(`${script}: spatch exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-    }
-    output = parts.join('\n');
-    if (broken.length) {
-      await fs.mkdir(path.dirname(logFile), { recursive: true });
-      await fs.writeFile(logFile, output);
-      memo.key = undefined;
-      return { patch, check, status: 'fail', summary: `spatch failed on ${broken.length} semantic patch(es)`, details: broken.slice(0, 6), log: logFile, seconds: (Date.now() - t0) / 1000 };
-    }
+  memo.perFile ??= new Map();
+  const scripts = await cocciScripts(tree);
+  const includes = cocciIncludes(tree, buildDir, kernelArch);
+  const reports: CocciReport[] = [];
+  let reused = 0;
+  for (const file of files) {
+    const key = `${await contentKey(tree, [file])}`;
+    const known = memo.perFile.get(key);
+    if (known) reused++;
+    const report = known ?? (await cocciOneFile(tree, includes, scripts, file));
+    if (!known && report.broken.length === 0) memo.perFile.set(key, report);
+    reports.push(report);
   }
+  const output = reports.map((r) => r.output).join('\n');
   await fs.mkdir(path.dirname(logFile), { recursive: true });
-  await fs.writeFile(logFile, key === memo.key ? `# same sources as the patch before: its report\n${output}` : output);
+  await fs.writeFile(logFile, `# ${files.length} source(s), ${reused} unchanged since an earlier patch (their reports reused)\n${output}`);
+  const broken = reports.flatMap((r) => r.broken);
+  const seconds = (Date.now() - t0) / 1000;
+  if (broken.length) return { patch, check, status: 'fail', summary: `spatch failed on ${broken.length} semantic patch(es)`, details: broken.slice(0, 6), log: logFile, seconds };
   const now = parseCocciReport(output, new Set(files), tree);
-  const cell = { ...warningCell(patch, check, memo.warnings, now, logFile), seconds: (Date.now() - t0) / 1000 };
-  Object.assign(memo, { key, warnings: now, output });
+  const cell = { ...warningCell(patch, check, memo.warnings, now, logFile), seconds };
+  memo.warnings = now;
   return cell;
 }
 
