@@ -59,7 +59,8 @@ beforeAll(async () => {
   }));
   const suite = await runScenarios({
     scenarios: ['kmode-*', wrong, disk],
-    jobs: 1,
+    // Two guests at once: each TCG guest keeps one core busy (the core tier's 30-minute budget).
+    jobs: 2,
     keepGoing: true,
     accel: 'tcg',
     runsDir: path.join(tmp, 'runs'),

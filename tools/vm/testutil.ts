@@ -24,12 +24,13 @@ export class ResultsByName {
 export const why = (r: RunResult): string => `${r.outcome}: ${r.reason} (${r.runDir})`;
 
 /**
- * Run the scenarios a pattern names, one at a time under TCG, with their run
- * directories in a temporary directory that `cleanup()` removes.
+ * Run the scenarios a pattern names under TCG, `jobs` at a time (two guests
+ * keep both cores busy), with their run directories in a temporary
+ * directory that `cleanup()` removes.
  */
-export async function runSuiteInTmp(pattern: string, into: ResultsByName): Promise<{ cleanup: () => Promise<void> }> {
+export async function runSuiteInTmp(pattern: string, into: ResultsByName, jobs = 2): Promise<{ cleanup: () => Promise<void> }> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'iofs-suite-int-'));
-  const suite = await runScenarios({ scenarios: [pattern], jobs: 1, keepGoing: true, accel: 'tcg', runsDir: path.join(tmp, 'runs') });
+  const suite = await runScenarios({ scenarios: [pattern], jobs, keepGoing: true, accel: 'tcg', runsDir: path.join(tmp, 'runs') });
   into.add(suite.results);
   return { cleanup: () => fs.rm(tmp, { recursive: true, force: true }) };
 }
