@@ -85,6 +85,7 @@ export async function writeCompressed(chunks: AsyncIterable<Buffer>, c: Compress
 
 /** Pipe `source` through an external filter into `out` (left open). */
 export async function runFilter(cmd: string, args: string[], source: Readable, out: Writable): Promise<void> {
+  // Streams the archive through the filter: run() buffers.
   const sub = execa(cmd, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true } });
   try {
     await Promise.all([pipeline(source, sub.stdin), pipeline(sub.stdout, out, { end: false }), sub]);
@@ -129,6 +130,7 @@ export function decompressStream(format: DetectedFormat, source: Readable): Read
     case 'zstd':
     case 'xz':
     case 'lz4': {
+      // Streams the tarball through the decompressor: run() buffers.
       const sub = execa(format, ['-d', '-q', '-c'], { stdin: 'pipe', stdout: 'pipe', buffer: false });
       source.pipe(sub.stdin);
       sub.catch((err: unknown) => sub.stdout.destroy(new InfraError(`${format} -d failed: ${(err as Error).message}`)));

@@ -10,8 +10,8 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { execa } from 'execa';
-import { IofsError, InfraError, InputError } from '../common/errors.js';
+import { IofsError, InputError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { contentChunks, type Tree } from './tree.js';
 
 export const EROFS_COMPRESSIONS = ['none', 'lz4', 'lz4hc'] as const;
@@ -85,7 +85,8 @@ export async function stageTreeTo(tree: Tree, dir: string, signal?: AbortSignal)
       case 'device':
       case 'fifo': {
         const args = e.type === 'device' ? ['-m', e.mode.toString(8), at, e.device, String(e.major), String(e.minor)] : ['-m', e.mode.toString(8), at];
-        const r = await execa(e.type === 'device' ? 'mknod' : 'mkfifo', args, { reject: false });
+        // 'any': a refusal is explained below (root, CAP_MKNOD), not as a bare exit code.
+        const r = await run(e.type === 'device' ? 'mknod' : 'mkfifo', args, { okExitCodes: 'any' });
         if (r.exitCode !== 0) {
           const perm = /not permitted|permission denied/i.test(r.stderr);
           throw new IofsError(`cannot create ${e.type === 'device' ? 'device node' : 'fifo'} ${p} in the staging directory: ${r.stderr.trim()}`, {
@@ -133,12 +134,11 @@ export async function mkfsErofs(stagingDir: string, output: string, opts: MkfsOp
     args.push(`-C${opts.clusterBytes}`);
   }
   args.push(output, stagingDir);
-  const r = await execa('mkfs.erofs', args, { reject: false, all: true, ...(opts.signal ? { cancelSignal: opts.signal } : {}) });
-  if (r.failed) {
+  await run('mkfs.erofs', args, { installHint: 'run scripts/setup (Debian package erofs-utils)', ...(opts.signal ? { signal: opts.signal } : {}) }).catch((err: unknown) => {
+    // Cancelled: the abort, not the killed program, is the news.
     opts.signal?.throwIfAborted();
-    if ((r as { code?: string }).code === 'ENOENT') throw new InfraError('mkfs.erofs is not installed', { hint: 'run scripts/setup (Debian package erofs-utils)' });
-    throw new InfraError(`mkfs.erofs ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.all ?? '').trim()}`);
-  }
+    throw err;
+  });
 }
 
 export interface ErofsSuperblock {

@@ -7,8 +7,7 @@
  * mke2fs copies each staged file's ctime, which no tool can set; the disk is
  * a test fixture, and its content is what the scenarios check.
  */
-import { execa } from 'execa';
-import { InfraError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { uuidFromHash } from './erofs.js';
 
 export interface Ext4Options {
@@ -33,15 +32,10 @@ export function mke2fsArgs(stagingDir: string, output: string, o: Pick<Ext4Optio
 
 export async function mkfsExt4(stagingDir: string, output: string, o: Ext4Options): Promise<void> {
   const args = mke2fsArgs(stagingDir, output, o);
-  const r = await execa('mke2fs', args, {
-    reject: false,
-    all: true,
-    env: { E2FSPROGS_FAKE_TIME: String(o.mtime) },
-    ...(o.signal ? { cancelSignal: o.signal } : {}),
-  });
-  if (r.failed) {
+  const env = { E2FSPROGS_FAKE_TIME: String(o.mtime) };
+  await run('mke2fs', args, { env, installHint: 'run scripts/setup (Debian package e2fsprogs)', ...(o.signal ? { signal: o.signal } : {}) }).catch((err: unknown) => {
+    // Cancelled: the abort, not the killed program, is the news.
     o.signal?.throwIfAborted();
-    if ((r as { code?: string }).code === 'ENOENT') throw new InfraError('mke2fs is not installed', { hint: 'run scripts/setup (Debian package e2fsprogs)' });
-    throw new InfraError(`mke2fs ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.all ?? '').trim()}`);
-  }
+    throw err;
+  });
 }

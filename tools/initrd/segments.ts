@@ -78,6 +78,7 @@ export async function scanCpioImage(
         case 'lz4':
         case 'xz': {
           const length = fmt === 'zstd' ? await zstdLength(fh, offset, size, where) : fmt === 'lz4' ? await lz4LegacyLength(fh, offset, size) : await xzLength(fh, offset, size, where);
+          // Streams the segment into the cpio reader: run() buffers.
           const sub = execa(fmt, ['-d', '-q', '-c'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true } });
           createReadStream(file, { start: offset, end: offset + length - 1 }).pipe(sub.stdin);
           const r = ByteReader.from(sub.stdout);

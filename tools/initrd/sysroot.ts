@@ -11,11 +11,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { debianCodename, privateAptRunner } from '../common/apt.js';
 import { isForeign, type Arch } from '../common/arch.js';
 import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { run } from '../common/process.js';
 import type { Sysroot } from './elf.js';
 
 export interface SysrootRecord {
@@ -82,8 +82,8 @@ export async function ensureSysroot(cache: string, debianArch: string, packages:
     for (const name of names) {
       const deb = files.filter((f) => f.startsWith(`${name}_`)).sort().pop();
       if (!deb) throw new InfraError(`apt-get download left no .deb of ${name} in ${debs}`);
-      await execa('dpkg-deb', ['-x', path.join(debs, deb), path.join(work, 'root')]);
-      const version = (await execa('dpkg-deb', ['-f', path.join(debs, deb), 'Version'])).stdout.trim();
+      await run('dpkg-deb', ['-x', path.join(debs, deb), path.join(work, 'root')]);
+      const version = (await run('dpkg-deb', ['-f', path.join(debs, deb), 'Version'])).stdout.trim();
       record.packages.push({ name, version });
     }
     await fs.writeFile(path.join(work, 'root', '.iofs-sysroot.json'), JSON.stringify(record, null, 2) + '\n');

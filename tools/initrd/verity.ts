@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError, InputError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { writeFileAtomic } from '../common/atomic.js';
 import { erofsRange } from './digest.js';
 
@@ -56,14 +56,13 @@ function verityRootHash(tree: Uint8Array): string {
 /** veritysetup's tree for the image bytes in `imageFile`, and the root hash it printed. */
 async function veritysetupFormat(imageFile: string, treeFile: string, signal?: AbortSignal): Promise<string> {
   const args = ['format', ...VERITYSETUP_FORMAT_ARGS, imageFile, treeFile];
-  const r = await execa('veritysetup', args, { reject: false, all: true, ...(signal ? { cancelSignal: signal } : {}) });
-  if (r.failed) {
+  const r = await run('veritysetup', args, { installHint: 'run scripts/setup (Debian package cryptsetup-bin)', ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+    // Cancelled: the abort, not the killed program, is the news.
     signal?.throwIfAborted();
-    if ((r as { code?: string }).code === 'ENOENT') throw new InfraError('veritysetup is not installed', { hint: 'run scripts/setup (Debian package cryptsetup-bin)' });
-    throw new InfraError(`veritysetup ${args.join(' ')} failed (exit ${r.exitCode}): ${(r.all ?? '').trim()}`);
-  }
-  const root = /^Root hash:\s+([0-9a-f]{64})$/m.exec(r.all ?? '');
-  if (!root) throw new InfraError(`veritysetup printed no root hash: ${(r.all ?? '').trim()}`);
+    throw err;
+  });
+  const root = /^Root hash:\s+([0-9a-f]{64})$/m.exec(r.all);
+  if (!root) throw new InfraError(`veritysetup printed no root hash: ${r.all.trim()}`);
   return root[1]!;
 }
 

@@ -14,10 +14,10 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { InfraError, InputError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/atomic.js';
 import { log } from '../common/log.js';
+import { run } from '../common/process.js';
 import { cacheDir } from '../common/paths.js';
 import type { KernelBase } from './bases.js';
 import { sha256File } from '../common/hash.js';
@@ -134,8 +134,7 @@ async function extract(base: KernelBase, dir: string, deb: string, fields: { ver
   const tmp = `${dest}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   log.step(`extracting ${path.basename(deb)}`);
-  const r = await execa('dpkg', ['-x', deb, tmp], { reject: false });
-  if (r.exitCode !== 0) throw new InfraError(`dpkg -x ${deb} failed: ${String(r.stderr).trim()}`);
+  await run('dpkg', ['-x', deb, tmp]);
   const tarball = path.join(dest, base.tarball.replace(/^\/+/, ''));
   if (!existsSync(path.join(tmp, base.tarball))) {
     await fs.rm(tmp, { recursive: true, force: true });

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import { InfraError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { readSeries } from '../git/index.js';
 
 export interface CheckpatchTotals {
@@ -39,12 +39,10 @@ export async function checkSeries(treePath: string, seriesDir: string): Promise<
   const patches: PatchCheck[] = [];
   for (let i = 0; i < series.files.length; i++) {
     const file = series.files[i] as string;
-    const r = await execa('perl', [script, '--strict', '--no-color', '--show-types', file], {
-      cwd: treePath,
-      reject: false,
-      all: true,
-    });
-    const output = String(r.all ?? '');
+    // 'any': checkpatch exits 1 on findings; its totals line, not the code, is the answer.
+    const r = await run('perl', [script, '--strict', '--no-color', '--show-types', file], { cwd: treePath, okExitCodes: 'any' });
+    // Without the final newline, as the reports print it.
+    const output = r.all.replace(/\r?\n$/, '');
     const totals = parseCheckpatchTotals(output);
     if (!totals) {
       throw new InfraError(`checkpatch.pl gave no totals for ${series.names[i]} (exit ${r.exitCode}):\n${output.slice(0, 2000)}`);

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { InputError } from '../common/errors.js';
+import { run } from '../common/process.js';
 import { git, revParse } from '../git/index.js';
 import type { KernelTree } from '../kernel/tree.js';
 import { numberedPatchPattern, readSeries, seriesFileName } from '../git/index.js';
@@ -54,10 +55,11 @@ interface MailInfo {
 async function mailinfo(repo: string, file: string, scratch: string): Promise<MailInfo> {
   const msg = path.join(scratch, 'msg');
   const patch = path.join(scratch, 'patch');
-  const r = await execa('git', ['mailinfo', '--scissors', msg, patch], { cwd: repo, inputFile: file, reject: false });
-  if (r.exitCode !== 0) throw new InputError(`${file}: git mailinfo cannot read it as a patch mail: ${String(r.stderr)}`);
+  // 'any': a mail git cannot read is the patch's fault (an InputError naming it), not git's.
+  const r = await run('git', ['mailinfo', '--scissors', msg, patch], { cwd: repo, input: await fs.readFile(file), okExitCodes: 'any' });
+  if (r.exitCode !== 0) throw new InputError(`${file}: git mailinfo cannot read it as a patch mail: ${r.stderr.replace(/\n$/, '')}`);
   const info = new Map<string, string>();
-  for (const l of String(r.stdout).split('\n')) {
+  for (const l of r.stdout.split('\n')) {
     const m = /^(\w+): (.*)$/.exec(l);
     if (m) info.set(m[1] as string, m[2] as string);
   }
@@ -86,13 +88,14 @@ export async function commitPatches(repo: string, baseCommit: string, patches: s
       const info = await mailinfo(repo, file, scratch);
       await git(repo, ['read-tree', parent], env);
       if (info.diff.trim() !== '') {
-        const r = await execa('git', ['apply', '--cached', '--whitespace=nowarn', path.join(scratch, 'patch')], { cwd: repo, env, reject: false });
+        // 'any': a patch that does not apply is an InputError naming it, not a tool failure.
+        const r = await run('git', ['apply', '--cached', '--whitespace=nowarn', path.join(scratch, 'patch')], { cwd: repo, env, okExitCodes: 'any' });
         if (r.exitCode !== 0) {
-          throw new InputError(`${path.basename(file)} does not apply onto ${parent.slice(0, 12)}: ${String(r.stderr).trim().split('\n').slice(0, 3).join('; ')}`);
+          throw new InputError(`${path.basename(file)} does not apply onto ${parent.slice(0, 12)}: ${r.stderr.trim().split('\n').slice(0, 3).join('; ')}`);
         }
       }
       const tree = await git(repo, ['write-tree'], env);
-      const commit = await execa('git', ['commit-tree', tree, '-p', parent], {
+      const commit = await run('git', ['commit-tree', tree, '-p', parent], {
         cwd: repo,
         input: info.message,
         env: {
@@ -105,7 +108,7 @@ export async function commitPatches(repo: string, baseCommit: string, patches: s
           GIT_COMMITTER_DATE: info.date,
         },
       });
-      parent = String(commit.stdout).trim();
+      parent = commit.stdout.trim();
     }
     return parent;
   } finally {
@@ -173,20 +176,19 @@ async function sidesInScratch(sides: { tree: KernelTree; spec: string }[], root:
       for (const entry of listing.split('\0').filter(Boolean)) {
         const m = /^(\d+) blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
         if (!m) continue;
+        // Binary blob bytes: run() decodes stdout as text.
         const blob = await execa('git', ['cat-file', 'blob', m[2] as string], { cwd: tree.path, encoding: 'buffer' });
-        const sha = await execa('git', ['hash-object', '-w', '--stdin'], { cwd: repo, input: blob.stdout as Uint8Array });
-        await git(repo, ['update-index', '--add', '--cacheinfo', `${m[1]},${String(sha.stdout).trim()},${m[3]}`], env);
+        const sha = await run('git', ['hash-object', '-w', '--stdin'], { cwd: repo, input: blob.stdout });
+        await git(repo, ['update-index', '--add', '--cacheinfo', `${m[1]},${sha.stdout.trim()},${m[3]}`], env);
       }
       const treeSha = await git(repo, ['write-tree'], env);
-      const baseCommit = String(
-        (
-          await execa('git', ['commit-tree', treeSha], {
-            cwd: repo,
-            input: `${tree.base.name} base ${base} (only the files the series touches)\n`,
-            env: { GIT_AUTHOR_NAME: 'iofs', GIT_AUTHOR_EMAIL: 'iofs@localhost', GIT_AUTHOR_DATE: '2000-01-01T00:00:00 +0000', GIT_COMMITTER_NAME: 'iofs', GIT_COMMITTER_EMAIL: 'iofs@localhost', GIT_COMMITTER_DATE: '2000-01-01T00:00:00 +0000' },
-          })
-        ).stdout,
-      ).trim();
+      const baseCommit = (
+        await run('git', ['commit-tree', treeSha], {
+          cwd: repo,
+          input: `${tree.base.name} base ${base} (only the files the series touches)\n`,
+          env: { GIT_AUTHOR_NAME: 'iofs', GIT_AUTHOR_EMAIL: 'iofs@localhost', GIT_AUTHOR_DATE: '2000-01-01T00:00:00 +0000', GIT_COMMITTER_NAME: 'iofs', GIT_COMMITTER_EMAIL: 'iofs@localhost', GIT_COMMITTER_DATE: '2000-01-01T00:00:00 +0000' },
+        })
+      ).stdout.trim();
       const tip = await commitPatches(repo, baseCommit, files);
       out.push({ range: `${baseCommit}..${tip}`, repo, cleanup: async () => undefined });
     }
@@ -218,7 +220,9 @@ export async function rangeDiff(o: RangeDiffOptions): Promise<RangeDiffResult> {
     ? [await sideInTree(o.from.tree, o.from.spec), await sideInTree(o.to.tree, o.to.spec)]
     : await sidesInScratch([o.from, o.to], o.root);
   if (!a || !b) throw new Error('internal: range-diff needs two sides');
-  const r = await execa('git', ['range-diff', o.color ? '--color' : '--no-color', a.range, b.range], { cwd: a.repo, reject: false });
-  if (r.exitCode !== 0) throw new InputError(`git range-diff failed: ${String(r.stderr).trim()}`);
-  return { text: String(r.stdout), fromRange: a.range, toRange: b.range, repo: a.repo };
+  // 'any': a failing range-diff is reported as the sides' fault (an InputError with git's words).
+  const r = await run('git', ['range-diff', o.color ? '--color' : '--no-color', a.range, b.range], { cwd: a.repo, okExitCodes: 'any' });
+  if (r.exitCode !== 0) throw new InputError(`git range-diff failed: ${r.stderr.trim()}`);
+  // Without the final newline, as before: the CLI adds it.
+  return { text: r.stdout.replace(/\n$/, ''), fromRange: a.range, toRange: b.range, repo: a.repo };
 }
