@@ -138,4 +138,4 @@ KCIDB (--kcidb FILE): a checkout per kernel source (the base's commit and the
 series' patchset_hash), a build per kernel build (config fragments, compiler,
 bzImage, build log), tests named iofs.<scenario>[.<check>]. Log URLs are
 file:// unless --kcidb-cache-url says where the cache is served. Submit with
-KernelCI's kcidb-submit and your lab's credentials (README: Feeding KernelCI).`;
+KernelCI's kcidb-submit and your lab's credentials (tools/kcidb/README.md).`;

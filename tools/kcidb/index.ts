@@ -1,7 +1,7 @@
 /**
  * KernelCI KCIDB output: the workbench's runs, status matrix and benchmark
  * as KCIDB JSON (schema v5.3, vendored in schema/), validated before writing.
- * Nothing is sent anywhere: submitting is kcidb-submit's job (README).
+ * Nothing is sent anywhere: submitting is kcidb-submit's job (tools/kcidb/README.md).
  */
 export type { KcidbBuild, KcidbCheckout, KcidbContext, KcidbDocument, KcidbResource, KcidbStatus, KcidbTest } from './model.js';
 export {

@@ -1,7 +1,7 @@
 /**
  * The workbench's results as KCIDB objects. Pure: every fact (build
  * metadata, the compiler, the series' files) is read beforehand by
- * sources.ts. Decisions (README "Feeding KernelCI"):
+ * sources.ts. Decisions (tools/kcidb/README.md):
  * - one checkout per kernel source: the base's commit in the kernel tree plus
  *   the series (patchset_hash exactly as KCIDB defines it, the same hash
  *   `iofs kernel build` records), one build per kernel build, one test per

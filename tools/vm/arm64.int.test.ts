@@ -10,7 +10,7 @@
  * an arm64 bootloader passes it.
  *
  * Full tier: a cold arm64 cross build of 7.3 takes about half an hour on 2
- * busy cores (measured in the README).
+ * busy cores (test-vms/arm64.md).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
