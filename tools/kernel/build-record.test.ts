@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BuildMetadata } from './build.js';
-import { buildRecordBeside, buildRecordIn, readBuildRecord, readBuildRecordIfAny } from './build-record.js';
+import { buildDirOf, buildRecordBeside, buildRecordIn, readBuildRecord, readBuildRecordIfAny } from './build-record.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'iofs-build-record-'));
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -44,6 +44,7 @@ describe('buildRecordBeside', () => {
     expect(buildRecordBeside(`${build}/arch/x86/boot/bzImage`)).toBe(`${build}/iofs-build.json`);
     expect(buildRecordBeside('/c/builds/6.12-arm64-patched-1/arch/arm64/boot/Image')).toBe('/c/builds/6.12-arm64-patched-1/iofs-build.json');
     expect(buildRecordIn(build)).toBe(`${build}/iofs-build.json`);
+    expect(buildDirOf(`${build}/arch/x86/boot/bzImage`)).toBe(build);
   });
 });
 

@@ -14,9 +14,14 @@ export function buildRecordIn(buildDir: string): string {
   return path.join(buildDir, 'iofs-build.json');
 }
 
-/** The record of a boot image inside a build directory (<build>/arch/<arch>/boot/<image>); it may not exist. */
+/** The build directory a boot image would be in (<build>/arch/<arch>/boot/<image>). */
+export function buildDirOf(image: string): string {
+  return path.resolve(path.dirname(image), '..', '..', '..');
+}
+
+/** The record beside a boot image; it may not exist (a kernel not built by iofs). */
 export function buildRecordBeside(image: string): string {
-  return buildRecordIn(path.resolve(path.dirname(image), '..', '..', '..'));
+  return buildRecordIn(buildDirOf(image));
 }
 
 /**
