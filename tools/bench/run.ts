@@ -13,7 +13,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
 import { InfraError, InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
-import { buildKernel, type BuildMetadata } from '../kernel/index.js';
+import { buildKernel, buildRecordBeside, readBuildRecord, readBuildRecordIfAny, type BuildMetadata } from '../kernel/index.js';
 import type { Arch } from '../common/arch.js';
 import { cacheDir } from '../common/paths.js';
 import { archSysroot } from '../initrd/index.js';
@@ -158,24 +158,23 @@ export function bootRecord(cell: BenchCell, boot: number, r: RunResult, consoleL
   return rec;
 }
 
-async function kernelRecord(spec: KernelSpec | 'given', bzImage: string, metadataPath?: string): Promise<KernelRecord> {
-  const rec: KernelRecord = { spec, bzImage };
-  if (metadataPath) {
-    const meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata> & { kernelRelease?: string; seriesState?: string };
-    if (meta.kernelRelease) rec.release = meta.kernelRelease;
-    if (meta.seriesHash !== undefined) rec.seriesHash = meta.seriesHash;
-    if (meta.baseVersion) rec.baseVersion = meta.baseVersion;
-    if (meta.configHash) rec.configHash = meta.configHash;
-    if (meta.seriesState) rec.seriesState = meta.seriesState;
-    if (meta.tree) {
-      rec.treeHead = meta.tree.head;
-      rec.treeDirty = meta.tree.dirty;
-    }
-  } else {
+/** A kernel as the results name it: the facts its build recorded, or only its release for a kernel not built by iofs. */
+async function kernelRecord(spec: KernelSpec | 'given', bzImage: string, meta: BuildMetadata | undefined): Promise<KernelRecord> {
+  if (!meta) {
     const { release } = await inspectKernel(bzImage);
-    if (release) rec.release = release;
+    return { spec, bzImage, ...(release ? { release } : {}) };
   }
-  return rec;
+  return {
+    spec,
+    bzImage,
+    ...(meta.kernelRelease ? { release: meta.kernelRelease } : {}),
+    seriesHash: meta.seriesHash,
+    ...(meta.baseVersion ? { baseVersion: meta.baseVersion } : {}),
+    ...(meta.configHash ? { configHash: meta.configHash } : {}),
+    ...(meta.seriesState ? { seriesState: meta.seriesState } : {}),
+    treeHead: meta.tree.head,
+    treeDirty: meta.tree.dirty,
+  };
 }
 
 function machine(): BenchMeta['machine'] {
@@ -233,15 +232,13 @@ export async function runBench(matrix: BenchMatrix, plan: BenchPlan, o: BenchOpt
       const bzImage = path.resolve(o.kernelOverride);
       bzImages.set(key, bzImage);
       // A bzImage from `iofs kernel build` (or a copy of its build directory) says which series it carries.
-      const metadata = path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json');
-      const hasMetadata = await fs.access(metadata).then(() => true, () => false);
-      meta.kernels[key] = await kernelRecord('given', bzImage, hasMetadata ? metadata : undefined);
+      meta.kernels[key] = await kernelRecord('given', bzImage, await readBuildRecordIfAny(buildRecordBeside(bzImage)));
       continue;
     }
     log.step(`bench: kernel ${key}`);
     const built = await buildKernel({ base: cell.kernel.base, fragments: cell.kernel.fragments, withPatches: cell.kernel.patches, ...(o.arch ? { arch: o.arch.name } : {}) });
     bzImages.set(key, built.bzImage);
-    meta.kernels[key] = await kernelRecord(cell.kernel, built.bzImage, built.metadataPath);
+    meta.kernels[key] = await kernelRecord(cell.kernel, built.bzImage, await readBuildRecord(built.metadataPath));
   }
 
   // 2. Images, once each.

@@ -4,6 +4,7 @@
  */
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
+import { buildRecordBeside } from '../kernel/index.js';
 import type { BenchPlan, BenchResult } from '../bench/index.js';
 import type { KcidbContext, KcidbDocument } from '../kcidb/index.js';
 import type { RobotRecord } from '../robot/index.js';
@@ -44,9 +45,9 @@ export async function writeStatusKcidb(file: string, report: StatusReport, opts:
 }
 
 export async function writeBenchKcidb(file: string, plan: BenchPlan, result: BenchResult, outDir: string, opts: KcidbCliOptions): Promise<void> {
-  const { kcidbFromBench, metadataBeside, readBuildFacts } = await import('../kcidb/index.js');
+  const { kcidbFromBench, readBuildFacts } = await import('../kcidb/index.js');
   const kernels: Record<string, Awaited<ReturnType<typeof readBuildFacts>>> = {};
-  for (const [key, k] of Object.entries(result.meta.kernels)) kernels[key] = await readBuildFacts(metadataBeside(k.bzImage));
+  for (const [key, k] of Object.entries(result.meta.kernels)) kernels[key] = await readBuildFacts(buildRecordBeside(k.bzImage));
   // A cell's kernel: the meta.kernels entry with the same spec as the plan's cell.
   const cellKernel = (cell: string): string | undefined => {
     const spec = plan.cells.find((c) => c.id === cell)?.kernel;

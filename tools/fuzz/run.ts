@@ -22,7 +22,7 @@ import { InputError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
 import { applyImageEdits, describeImageEdit, erofsImageDigest, packInitrd } from '../initrd/index.js';
-import { buildKernel, type BuildMetadata } from '../kernel/index.js';
+import { buildKernel, buildRecordBeside, readBuildRecordIfAny } from '../kernel/index.js';
 import { createRunDir, inspectKernel, qemuVersion, resolveAccel, SANITIZE_APPEND, type AccelDecision, type AccelMode } from '../vm/index.js';
 import { fuzzBoot } from './boot.js';
 import { classifyBoot, EMULATION_FLAKE, FUZZ_CLASSES, type FuzzClass, type Verdict } from './classify.js';
@@ -133,23 +133,12 @@ export interface FuzzSummary {
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const emptyCounts = (): Record<FuzzClass, number> => Object.fromEntries(FUZZ_CLASSES.map((c) => [c, 0])) as Record<FuzzClass, number>;
 
-/** The series and config a kernel was built with, from the iofs-build.json `iofs kernel build` wrote; undefined for any other bzImage. */
+/** The series and config a kernel was built with, from its iofs-build.json; undefined for a kernel not built by iofs. */
 export async function readKernelBuild(metadataPath: string): Promise<FuzzKernelBuild | undefined> {
-  let meta: Partial<BuildMetadata>;
-  try {
-    meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata>;
-  } catch {
-    return undefined;
-  }
-  return {
-    base: meta.base ?? '',
-    baseVersion: meta.baseVersion ?? '',
-    seriesHash: meta.seriesHash ?? '',
-    seriesState: meta.seriesState ?? null,
-    fragments: (meta.fragments ?? []).map((f) => f.name),
-    configHash: meta.configHash ?? '',
-    treeDirty: meta.tree?.dirty ?? false,
-  };
+  const meta = await readBuildRecordIfAny(metadataPath);
+  if (!meta) return undefined;
+  const { base, baseVersion, seriesHash, configHash } = meta;
+  return { base, baseVersion, seriesHash, seriesState: meta.seriesState ?? null, fragments: meta.fragments.map((f) => f.name), configHash, treeDirty: meta.tree.dirty };
 }
 
 async function runPool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
@@ -177,7 +166,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     kernel = path.resolve(o.kernel);
     kernelRelease = (await inspectKernel(kernel)).release;
     // A bzImage from an iofs build directory (<build>/arch/x86/boot/bzImage) still says which series it carries.
-    kernelBuild = await readKernelBuild(path.resolve(path.dirname(kernel), '..', '..', '..', 'iofs-build.json'));
+    kernelBuild = await readKernelBuild(buildRecordBeside(kernel));
   } else {
     log.step(`building the fuzz kernel: ${o.base} with the series + ${FUZZ_FRAGMENTS.join(', ')}`);
     const built = await buildKernel({ base: o.base, fragments: FUZZ_FRAGMENTS, withPatches: true });

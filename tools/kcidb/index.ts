@@ -25,4 +25,4 @@ export {
 } from './map.js';
 export { KCIDB_SCHEMA_FILE, KCIDB_VERSION, assertValidKcidb, kcidbProblems, kcidbValidator, loadKcidbSchema, type KcidbProblem } from './schema.js';
 export { kcidbFromRobot, type RobotSeriesFacts } from './robot.js';
-export { compilerOf, metadataBeside, readBuildFacts, seriesFiles, writeKcidb } from './sources.js';
+export { compilerOf, readBuildFacts, seriesFiles, writeKcidb } from './sources.js';

@@ -1,9 +1,8 @@
 /** The effects around map.ts: read what a KCIDB object needs from the disk, write the document. */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
 import { git, readSeries, seriesHash } from '../git/index.js';
-import { getBase, patchesDir, type BuildMetadata } from '../kernel/index.js';
+import { getBase, patchesDir, readBuildRecordIfAny } from '../kernel/index.js';
 import type { BuildFacts } from './map.js';
 import type { KcidbDocument } from './model.js';
 import { assertValidKcidb } from './schema.js';
@@ -16,9 +15,8 @@ export function compilerOf(configText: string): string | undefined {
 /** The facts of the build whose iofs-build.json this is; undefined when there is none (a foreign kernel). */
 export async function readBuildFacts(metadataPath: string | undefined): Promise<BuildFacts | undefined> {
   if (!metadataPath) return undefined;
-  const text = await fs.readFile(metadataPath, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const meta = JSON.parse(text) as BuildMetadata;
+  const meta = await readBuildRecordIfAny(metadataPath);
+  if (!meta) return undefined;
   const config = await fs.readFile(meta.artifacts.config, 'utf8').catch(() => '');
   const compiler = compilerOf(config);
   // The series on disk now, only if it is the series that was built (same KCIDB hash).
@@ -41,11 +39,6 @@ export async function seriesFiles(base: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** The iofs-build.json of a bzImage built by iofs (<build>/arch/x86/boot/bzImage). */
-export function metadataBeside(bzImage: string): string {
-  return path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json');
 }
 
 /** Validates (a document KCIDB would refuse is a bug: nothing is written) and writes atomically. */

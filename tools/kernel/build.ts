@@ -31,6 +31,7 @@ import {
   type Fragment,
 } from './config.js';
 import { dirtyPaths, git } from '../git/index.js';
+import { buildRecordIn } from './build-record.js';
 import { lockPathFor, noteLockChild, withLock } from './lock.js';
 import { prepareTree, pristineTree, externalTree, type KernelTree } from './tree.js';
 import { applySeries, seriesState, type SeriesState } from '../git/index.js';
@@ -92,9 +93,10 @@ export interface BuildMetadata {
   /**
    * How the built tree relates to that series (patched/tree variants):
    * applied, partial, base (no commits) or diverged (edited commits,
-   * or a series updated since it was applied). null for pristine.
+   * or a series updated since it was applied). null for pristine; absent
+   * in records written before it was recorded.
    */
-  seriesState: SeriesState['state'] | null;
+  seriesState?: SeriesState['state'] | null;
   fragments: { name: string; path: string; sha256: string }[];
   configHash: string;
   kernelRelease: string;
@@ -451,7 +453,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildResult> {
       },
       finishedAt: new Date().toISOString(),
     };
-    const metadataPath = path.join(buildDir, 'iofs-build.json');
+    const metadataPath = buildRecordIn(buildDir);
     await writeFileAtomic(metadataPath, JSON.stringify(metadata, null, 2) + '\n');
     return { bzImage, buildDir, metadataPath, kernelRelease };
   };

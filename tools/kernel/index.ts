@@ -14,6 +14,7 @@ export {
   type BuildResult,
   type SourceVariant,
 } from './build.js';
+export { buildDirOf, buildRecordBeside, buildRecordIn, readBuildRecord, readBuildRecordIfAny } from './build-record.js';
 export { baseTag, getBase, loadBases, loadBaseSet, parseBases, parseBaseSet, patchesDir, primaryBaseName, type BaseSet, type KernelBase } from './bases.js';
 export {
   configHash,

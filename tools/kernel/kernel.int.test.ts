@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../common/paths.js';
-import { buildKernel, getBase, prepareTree, type BuildMetadata } from './index.js';
+import { buildDirOf, buildKernel, buildRecordBeside, getBase, prepareTree, readBuildRecord } from './index.js';
 
 const iofs = path.join(repoRoot, 'tools', 'cli', 'iofs.mjs');
 
@@ -36,8 +36,9 @@ describe('kernel 6.12', () => {
     const bzImage = String(r.stdout).trim().split('\n').pop() as string;
     expect(bzImage).toMatch(/pristine\/builds\/6\.12-pristine-[0-9a-f]{12}\/arch\/x86\/boot\/bzImage$/);
     expect((await stat(bzImage)).size).toBeGreaterThan(500_000);
-    const buildDir = path.resolve(path.dirname(bzImage), '..', '..', '..');
-    const meta = JSON.parse(await readFile(path.join(buildDir, 'iofs-build.json'), 'utf8')) as BuildMetadata;
+    const buildDir = buildDirOf(bzImage);
+    // Through the reader: the record a real build writes passes its schema.
+    const meta = await readBuildRecord(buildRecordBeside(bzImage));
     expect(meta.base).toBe('6.12');
     expect(meta.baseVersion).toBe('6.12.117');
     expect(meta.variant).toBe('pristine');

@@ -18,6 +18,7 @@ import { sha256File } from '../common/hash.js';
 import { log } from '../common/log.js';
 import { buildCompanion } from '../distro/index.js';
 import { applyImageEdits, describeImageEdit, packInitrd } from '../initrd/index.js';
+import { buildRecordBeside, readBuildRecordIfAny } from '../kernel/index.js';
 import {
   buildKernelOnce, digestParameter, expandScenarioArgs, verityParameter, expectedInitrdFiles, inspectKernel, loadScenario, planScenario,
   type ImagePlan, type Scenario, type Variables,
@@ -51,14 +52,6 @@ interface KernelArtifact {
 
 const url = (base: string, rel: string): string => `${base.replace(/\/+$/, '')}/${rel.split(path.sep).join('/')}`;
 
-async function seriesHashNextTo(metadataPath: string): Promise<string | undefined> {
-  try {
-    return (JSON.parse(await fs.readFile(metadataPath, 'utf8')) as { seriesHash?: string }).seriesHash;
-  } catch {
-    return undefined;
-  }
-}
-
 async function exportKernel(s: Scenario, o: ExportOptions, plan: ReturnType<typeof planScenario>): Promise<KernelArtifact> {
   let bzImage: string;
   let release: string | undefined;
@@ -66,7 +59,7 @@ async function exportKernel(s: Scenario, o: ExportOptions, plan: ReturnType<type
   if (plan.kernel.kind === 'given') {
     bzImage = plan.kernel.bzImage;
     release = (await inspectKernel(bzImage)).release;
-    metadataPath = path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json');
+    metadataPath = buildRecordBeside(bzImage);
   } else {
     log.step(`${s.name}: kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')})`);
     const built = await buildKernelOnce(plan.kernel.request, o.signal);
@@ -77,7 +70,7 @@ async function exportKernel(s: Scenario, o: ExportOptions, plan: ReturnType<type
   const dest = path.join(o.outDir, relPath);
   await fs.mkdir(path.dirname(dest), { recursive: true });
   await fs.copyFile(bzImage, dest);
-  const seriesHash = await seriesHashNextTo(metadataPath);
+  const seriesHash = (await readBuildRecordIfAny(metadataPath))?.seriesHash;
   return { bzImage: dest, relPath, ...(release ? { release } : {}), ...(seriesHash !== undefined ? { seriesHash } : {}) };
 }
 

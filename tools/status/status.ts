@@ -45,7 +45,8 @@ import { cacheDir } from '../common/paths.js';
 import { archSysroot, packInitrd } from '../initrd/index.js';
 import { archFragments, getArch, loadArchSet, type Arch } from '../common/arch.js';
 import { getBase, patchesDir, type KernelBase } from '../kernel/bases.js';
-import { buildKernel, planBuildDir, type BuildMetadata, type BuildRequest, type BuildResult } from '../kernel/build.js';
+import { buildKernel, planBuildDir, type BuildRequest, type BuildResult } from '../kernel/build.js';
+import { buildRecordIn, readBuildRecord } from '../kernel/build-record.js';
 import { configHash, resolveFragment } from '../kernel/config.js';
 import { resolveTree, sideCache, type KernelTree } from '../kernel/tree.js';
 import { git } from '../git/index.js';
@@ -484,15 +485,15 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
         const resolved = await Promise.all(archFragments(arch, fragments).map((f) => resolveFragment(f)));
         const buildDir = planBuildDir({ cache: root, base: cell.base, arch: arch.name, variant: 'tree', treePath: req.tree as string, configHash: configHash(resolved) });
         const logFile = path.join(buildDir, 'build.log');
-        const before = await fs.stat(path.join(buildDir, 'iofs-build.json')).catch(() => undefined);
+        const before = await fs.stat(buildRecordIn(buildDir)).catch(() => undefined);
         try {
           const built = await buildKernelOnce(req, o.signal);
           builds.set(cell.id, built);
-          const meta = JSON.parse(await fs.readFile(built.metadataPath, 'utf8')) as { durations?: { buildSeconds?: number } };
+          const meta = await readBuildRecord(built.metadataPath);
           return {
             name,
             state: 'ok',
-            summary: `${built.kernelRelease}, make ${meta.durations?.buildSeconds ?? '?'} s${before ? ' (incremental)' : ''}`,
+            summary: `${built.kernelRelease}, make ${meta.durations.buildSeconds} s${before ? ' (incremental)' : ''}`,
             log: logFile,
             metadataPath: built.metadataPath,
           };
@@ -534,10 +535,10 @@ export async function runStatus(o: StatusOptions): Promise<StatusReport> {
           // A prefix may not define yet a symbol the series' fragment asks for (patch 2 adds CONFIG_INITRD_EROFS).
           const req = { ...buildRequest(cell.base, cell.fragments ?? [], cell.arch), allowUndefinedSymbols: true, ...(o.signal ? { signal: o.signal } : {}) };
           const built = await buildKernel(req);
-          const meta = JSON.parse(await fs.readFile(built.metadataPath, 'utf8')) as Pick<BuildMetadata, 'tree' | 'durations'>;
+          const meta = await readBuildRecord(built.metadataPath);
           // The build must be of this commit, or the column proves nothing.
           if (meta.tree.head !== commit) throw new Error(`built ${meta.tree.head.slice(0, 12)}, not ${commit.slice(0, 12)}`);
-          lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease}, make ${meta.durations?.buildSeconds ?? '?'} s)`);
+          lines.push(`ok   ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject} (${built.kernelRelease}, make ${meta.durations.buildSeconds} s)`);
         } catch (err) {
           lines.push(`FAIL ${i + 1}/${commits.length} ${commit.slice(0, 12)} ${subject}: ${(err as Error).message.split('\n')[0]}`);
           if (o.signal?.aborted) return { name, state: 'infra', summary: 'interrupted', log: logFile };

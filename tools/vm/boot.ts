@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { InputError } from '../common/errors.js';
 import { log } from '../common/log.js';
+import { buildDirOf } from '../kernel/index.js';
 import { promises as fs } from 'node:fs';
 import { resolveAccel, type AccelDecision, type AccelMode } from './accel.js';
 import { inspectKernel } from './bzimage.js';
@@ -73,7 +74,7 @@ export async function bootInteractive(o: InteractiveBootOptions): Promise<Intera
  * gdb config fragment), and the stub. Pure; quoted for a POSIX shell.
  */
 export function gdbCommand(kernel: string, port: number): string[] {
-  const build = path.resolve(path.dirname(kernel), '..', '..', '..');
+  const build = buildDirOf(kernel);
   const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
   return ['gdb', '-q', q(path.join(build, 'vmlinux')), '-ex', q(`add-auto-load-safe-path ${build}`), '-ex', q(`target remote 127.0.0.1:${port}`)];
 }

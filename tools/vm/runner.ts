@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../common/atomic.js';
 import { InputError, IofsError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { cacheDir } from '../common/paths.js';
-import { buildKernel, type BuildRequest, type BuildMetadata, type BuildResult } from '../kernel/index.js';
+import { buildKernel, buildRecordBeside, readBuildRecordIfAny, type BuildRequest, type BuildResult } from '../kernel/index.js';
 import { buildCompanion, generateInitrd } from '../distro/index.js';
 import { appendVerityTree, applyImageEdits, archSysroot, bootconfigTrailer, describeImageEdit, DIGEST_PARAMETER, erofsImageDigest, VERITY_PARAMETER, expectedFile, hashFile, hostPathOf, importImage, manifestTree, packInitrd, type PackResult, type Sysroot } from '../initrd/index.js';
 import { hostArchName, isForeign } from '../common/arch.js';
@@ -123,12 +123,8 @@ export interface RunOptions {
 
 /** The series identity recorded by `iofs kernel build` next to a build; nothing when there is no such file. */
 async function buildIdentity(metadataPath: string): Promise<{ metadataPath?: string; seriesHash?: string; seriesState?: string | null }> {
-  try {
-    const meta = JSON.parse(await fs.readFile(metadataPath, 'utf8')) as Partial<BuildMetadata>;
-    return { metadataPath, seriesHash: meta.seriesHash ?? '', seriesState: meta.seriesState ?? null };
-  } catch {
-    return {};
-  }
+  const meta = await readBuildRecordIfAny(metadataPath);
+  return meta ? { metadataPath, seriesHash: meta.seriesHash, seriesState: meta.seriesState ?? null } : {};
 }
 
 /** Makes <runsDir>/<stamp>-<name>[-N]: never shared, even for the same scenario twice at once. */
@@ -401,7 +397,7 @@ export async function runScenario(plan: ScenarioPlan, opts: RunOptions = {}): Pr
       bzImage = plan.kernel.bzImage;
       const { release } = await inspectKernel(bzImage);
       // A bzImage from an iofs build dir (<build>/arch/x86/boot/bzImage) still says which series it carries.
-      result.kernel = { bzImage, source: 'given', ...(await buildIdentity(path.resolve(path.dirname(bzImage), '..', '..', '..', 'iofs-build.json'))) };
+      result.kernel = { bzImage, source: 'given', ...(await buildIdentity(buildRecordBeside(bzImage))) };
       if (release) result.kernelRelease = release;
     } else {
       log.step(`${s.name}: building kernel ${plan.kernel.request.base} (${plan.kernel.request.fragments.join(', ')}${plan.kernel.request.withPatches ? ', with patches' : ', no patches'})`);
