@@ -22,6 +22,24 @@ describe('withLock', () => {
     await expect(readFile(lock, 'utf8')).rejects.toThrow();
   });
 
+  it('makes two concurrent chains of one process take turns, while nesting in one chain does not wait', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iofs-lock-'));
+    const lock = path.join(dir, 'c.lock');
+    const order: string[] = [];
+    const user = (name: string) =>
+      withLock(lock, name, async () => {
+        order.push(`${name}-in`);
+        await withLock(lock, name, async () => order.push(`${name}-nested`));
+        await new Promise((r) => setTimeout(r, 150));
+        order.push(`${name}-out`);
+      }, { pollMs: 20 });
+    // As `vm test -j2` builds one companion for two scenarios: the second must not start while the first holds it.
+    const a = user('a');
+    await new Promise((r) => setTimeout(r, 50)); // b asks while a holds it
+    await Promise.all([a, user('b')]);
+    expect(order).toEqual(['a-in', 'a-nested', 'a-out', 'b-in', 'b-nested', 'b-out']);
+  });
+
   it('waits for a lock held by a live process and takes over a stale one', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'iofs-lock-'));
     const lock = path.join(dir, 'y.lock');

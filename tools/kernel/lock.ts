@@ -4,15 +4,21 @@
  * the owner's pid; a lock whose pid is gone is stale and taken over. A busy
  * lock is WAITED for (with a message naming the holder), because parallel
  * `iofs vm test --jobs N` runs legitimately ask for the same kernel.
- * Reentrant within one process (build → apply series both take the tree lock).
+ * Reentrant within one chain of calls (build → apply series both take the
+ * tree lock); two concurrent chains of one process (`vm test -j2` building
+ * the same companion) wait for each other like two processes.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
 
-const held = new Map<string, number>();
+/** Locks this process holds (noteLockChild records children only in those). */
+const held = new Set<string>();
+/** The locks the current chain of calls holds: taking one of them again is nesting, not a second user. */
+const chain = new AsyncLocalStorage<ReadonlySet<string>>();
 
 export interface LockOptions {
   /** Give up after this long (default 60 min: a cold kernel build holds a lock for minutes). */
@@ -37,19 +43,13 @@ export function lockPathFor(cacheRoot: string, kind: 'tree' | 'build', dir: stri
 }
 
 export async function withLock<T>(lockFile: string, what: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const count = held.get(lockFile) ?? 0;
-  if (count > 0) {
-    held.set(lockFile, count + 1);
-    try {
-      return await fn();
-    } finally {
-      held.set(lockFile, (held.get(lockFile) ?? 1) - 1);
-    }
-  }
+  const mine = chain.getStore();
+  if (mine?.has(lockFile)) return fn();
+  // Held by another chain of this process: its file names this (live) pid, so acquire() waits as for another process.
   await acquire(lockFile, what, opts);
-  held.set(lockFile, 1);
+  held.add(lockFile);
   try {
-    return await fn();
+    return await chain.run(new Set([...(mine ?? []), lockFile]), fn);
   } finally {
     held.delete(lockFile);
     await fs.rm(lockFile, { force: true });
