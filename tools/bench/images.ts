@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
+import { sha256File } from '../common/hash.js';
 import { log } from '../common/log.js';
 import { cacheDir, repoRoot } from '../common/paths.js';
 import { hostPathOf, loadManifest, packInitrd, sourceDateEpoch, type PackResult, type Sysroot } from '../initrd/index.js';
@@ -35,16 +36,12 @@ export function imageFileName(spec: Pick<ImageSpec, 'format' | 'compress'>): str
   return `image.erofs${algo === 'none' ? '' : `.${spec.compress.replace(/[^A-Za-z0-9]+/g, '-')}`}`;
 }
 
-async function hashOfFile(file: string): Promise<string> {
-  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
-}
-
 /** The packer's own source: a change to how images are made must not reuse old ones. */
 async function packerSourceHash(): Promise<string> {
   const dir = path.join(repoRoot, 'tools', 'initrd');
   const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts')).sort();
   const h = createHash('sha256');
-  for (const n of names) h.update(`${n}\0${await hashOfFile(path.join(dir, n))}\0`);
+  for (const n of names) h.update(`${n}\0${await sha256File(path.join(dir, n))}\0`);
   return h.digest('hex');
 }
 
@@ -58,8 +55,8 @@ export async function imageKey(spec: ImageSpec, publicKey: string | undefined, s
   const h = createHash('sha256');
   const put = (k: string, v: string | number): void => void h.update(`${k}=${v}\n`);
   put('packer', await packerSourceHash());
-  put('manifest', await hashOfFile(spec.manifest));
-  for (const f of manifest.files) put(`file ${f.dst}`, await hashOfFile(path.resolve(path.dirname(manifest.path), f.src)));
+  put('manifest', await sha256File(spec.manifest));
+  for (const f of manifest.files) put(`file ${f.dst}`, await sha256File(path.resolve(path.dirname(manifest.path), f.src)));
   // Another architecture's binaries come from its sysroot (x86_64 keys stay as they were).
   if (sysroot) put('sysroot', `${sysroot.root} ${sysroot.multiarch}`);
   for (const b of manifest.binaries) {

@@ -11,6 +11,7 @@ import { InfraError } from '../common/errors.js';
 import { log } from '../common/log.js';
 import { writeFileAtomic } from '../common/atomic.js';
 import { cacheDir } from '../common/paths.js';
+import { sha256File } from '../common/hash.js';
 import { isKernelLine } from './console.js';
 import { qemuVersion, startQemu } from './qemu.js';
 import type { Accel } from './qemu-args.js';
@@ -60,17 +61,6 @@ async function kvmOpenable(): Promise<string | undefined> {
   } catch (err) {
     return `/dev/kvm cannot be opened (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
   }
-}
-
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  const fh = await fs.open(file);
-  try {
-    for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-  return hash.digest('hex');
 }
 
 const probeFile = (): string => path.join(cacheDir(), 'accel-probe.json');
@@ -128,7 +118,7 @@ export async function resolveAccel(
     return { accel: 'kvm', why: 'requested (--accel kvm)' };
   }
   if (unavailable) return { accel: 'tcg', why: `auto: ${unavailable}` };
-  const key = probeKey(await fileSha256(kernel), await qemuVersion());
+  const key = probeKey(await sha256File(kernel), await qemuVersion());
   let records: ProbeRecord[] = [];
   try {
     const parsed: unknown = JSON.parse(await fs.readFile(probeFile(), 'utf8'));
