@@ -6,10 +6,9 @@
  * depth (flat plain/inline and compressed compact/full inodes, 32-byte slots).
  */
 import { InputError } from '../common/errors.js';
+import { EROFS_MAGIC, EROFS_SB_OFFSET, EROFS_SB_SIZE } from '../initrd/index.js';
 
-export const EROFS_SB_OFFSET = 1024;
-export const EROFS_SB_SIZE = 128;
-export const EROFS_MAGIC = 0xe0f5e1e2;
+export { EROFS_MAGIC, EROFS_SB_OFFSET, EROFS_SB_SIZE };
 
 /** Byte offsets of struct erofs_super_block fields, relative to the superblock. */
 export const SB_FIELDS = {

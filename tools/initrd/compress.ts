@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { InfraError, InputError, IofsError } from '../common/errors.js';
+import { hasErofsMagic } from './erofs.js';
 
 export const CPIO_COMPRESSIONS = ['none', 'gzip', 'zstd', 'lz4', 'xz'] as const;
 export type CpioCompression = (typeof CPIO_COMPRESSIONS)[number];
@@ -117,7 +118,7 @@ export function detectFormat(head: Buffer): DetectedFormat {
   if (starts([0x42, 0x5a, 0x68])) return 'bzip2';
   if (starts([0x89, 0x4c, 0x5a, 0x4f])) return 'lzo';
   if (starts([0x5d, 0x00, 0x00])) return 'lzma';
-  if (head.length >= 1028 && head.readUInt32LE(1024) === 0xe0f5e1e2) return 'erofs';
+  if (hasErofsMagic(head)) return 'erofs';
   if (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
   return 'unknown';
 }

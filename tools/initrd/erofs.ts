@@ -173,10 +173,20 @@ const flagNames = (v: number, names: Record<number, string>): string[] => {
   return out;
 };
 
+/** Where struct erofs_super_block sits in an image, its size, and its magic (fs/erofs/erofs_fs.h): the one place these are written. */
+export const EROFS_SB_OFFSET = 1024;
+export const EROFS_SB_SIZE = 128;
+export const EROFS_MAGIC = 0xe0f5e1e2;
+
+/** Whether `buf` starts with an EROFS superblock (the magic at byte 1024). Pure. */
+export function hasErofsMagic(buf: Buffer): boolean {
+  return buf.length >= EROFS_SB_OFFSET + 4 && buf.readUInt32LE(EROFS_SB_OFFSET) === EROFS_MAGIC;
+}
+
 /** Decode the superblock at byte 1024 (fs/erofs/erofs_fs.h, struct erofs_super_block). */
 export function parseErofsSuperblock(buf: Buffer): ErofsSuperblock | undefined {
-  if (buf.length < 1024 + 128 || buf.readUInt32LE(1024) !== 0xe0f5e1e2) return undefined;
-  const sb = buf.subarray(1024, 1024 + 128);
+  if (buf.length < EROFS_SB_OFFSET + EROFS_SB_SIZE || !hasErofsMagic(buf)) return undefined;
+  const sb = buf.subarray(EROFS_SB_OFFSET, EROFS_SB_OFFSET + EROFS_SB_SIZE);
   const incompat = sb.readUInt32LE(80);
   const u1 = sb.readUInt16LE(84);
   const hasCfgs = (incompat & 0x2) !== 0;

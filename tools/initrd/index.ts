@@ -22,7 +22,7 @@ export { libraryClosure, parseElf, readElf, ldSoConfDirs, DEFAULT_LIB_DIRS, defa
 export { archSysroot, ensureSysroot, planSysrootDir, type SysrootRecord } from './sysroot.js';
 export { cpioArchiveBytes, cpioChunks, readCpioArchive, readCpioStream, ByteReader, type CpioEntry } from './cpio.js';
 export { CPIO_COMPRESSIONS, parseCpioCompression, detectFormat, type CompressionSpec } from './compress.js';
-export { EROFS_COMPRESSIONS, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
+export { EROFS_COMPRESSIONS, EROFS_MAGIC, EROFS_SB_OFFSET, EROFS_SB_SIZE, hasErofsMagic, parseErofsCompression, parseErofsSuperblock, mkfsErofs, stageTreeTo, uuidFromHash, type ErofsSuperblock } from './erofs.js';
 export { scanCpioImage, type SegmentInfo } from './segments.js';
 export { inspectImage, formatReport, type ImageReport } from './inspect.js';
 export { DIGEST_PARAMETER, erofsImageDigest, type ErofsDigest } from './digest.js';
