@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic.js';
+import { runPool } from '../common/pool.js';
 import { InputError } from '../common/errors.js';
 import { log, progress } from '../common/log.js';
 import { testVmsDir } from '../common/paths.js';
@@ -139,17 +140,6 @@ export async function readKernelBuild(metadataPath: string): Promise<FuzzKernelB
   if (!meta) return undefined;
   const { base, baseVersion, seriesHash, configHash } = meta;
   return { base, baseVersion, seriesHash, seriesState: meta.seriesState ?? null, fragments: meta.fragments.map((f) => f.name), configHash, treeDirty: meta.tree.dirty };
-}
-
-async function runPool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !signal?.aborted) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
 }
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runPool } from '../common/pool.js';
 import { run } from '../common/process.js';
 import { git } from '../git/index.js';
 import { parseCocciReport, parseSphinxWarnings, untocedDocs, warningCell, type Cell, type Warning } from './plan.js';
@@ -58,17 +59,12 @@ function cocciIncludes(tree: string, buildDir: string, arch: string): string[] {
 async function cocciOneFile(tree: string, includes: string[], scripts: string[], file: string): Promise<CocciReport> {
   const parts: string[] = new Array<string>(scripts.length);
   const broken: string[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < scripts.length; i = next++) {
-      const script = scripts[i] as string;
-      // spatch exits 0 with or without reports (stdout); non-zero is spatch failing, not a finding.
-      const r = await run('spatch', ['-D', 'report', '--no-show-diff', '--very-quiet', '--no-includes', '--include-headers', '--cocci-file', script, ...includes, file], { cwd: tree, okExitCodes: 'any' });
-      parts[i] = `### ${script} on ${file} (exit ${r.exitCode})\n${r.stdout}${r.exitCode === 0 ? '' : `\n${r.stderr}`}`;
-      if (r.exitCode !== 0) broken.push(`${script} on ${file}: spatch exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
+  await runPool(scripts, 2, async (script, i) => {
+    // spatch exits 0 with or without reports (stdout); non-zero is spatch failing, not a finding.
+    const r = await run('spatch', ['-D', 'report', '--no-show-diff', '--very-quiet', '--no-includes', '--include-headers', '--cocci-file', script, ...includes, file], { cwd: tree, okExitCodes: 'any' });
+    parts[i] = `### ${script} on ${file} (exit ${r.exitCode})\n${r.stdout}${r.exitCode === 0 ? '' : `\n${r.stderr}`}`;
+    if (r.exitCode !== 0) broken.push(`${script} on ${file}: spatch exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  });
   return { output: parts.join('\n'), broken };
 }
 
